@@ -1,0 +1,41 @@
+# NextSteps: `make run` to try it, `make test` to check it. Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+TEST_ENV := SECRET_KEY=test-only-not-secret HTTPS=0 DEBUG=0
+
+.PHONY: run test install lint format demo clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: install
+	DEBUG=1 $(BIN)/nextsteps migrate --noinput
+	DEBUG=1 $(BIN)/nextsteps demo --if-empty
+	DEBUG=1 $(BIN)/nextsteps serve
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(TEST_ENV) $(BIN)/nextsteps makemigrations --check --dry-run
+	$(TEST_ENV) $(BIN)/nextsteps check
+	@if [ -x /usr/bin/chromium ]; then :; else \
+	  echo "NOTE: no Chromium at /usr/bin/chromium: the browser tests will be skipped."; \
+	  echo "      Install it with: sudo apt-get install chromium"; fi
+	$(TEST_ENV) $(BIN)/python -W error::DeprecationWarning:nextsteps -m pytest $(PYTEST_ARGS); \
+	  rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
+
+lint:
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles

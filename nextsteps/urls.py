@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from nextsteps.api.api import api
+
+urlpatterns = [
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("audit/", include("nextsteps.audit.urls")),
+    path("data/", include("nextsteps.interop.urls")),
+    path("my/", include("nextsteps.portal.urls")),
+    path("", include("nextsteps.schools.urls")),
+]
