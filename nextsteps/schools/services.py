@@ -453,3 +453,48 @@ def match_pupil(
     if len(by_name) == 1:
         return PupilMatch(by_name[0], "name and date of birth", by_name)
     return PupilMatch(None, "ambiguous" if by_name else "", by_name)
+
+
+def update_dated_item(item, **changes):
+    """Rename or re-date a term (start/end) or an assessment point (date)."""
+    for key, value in changes.items():
+        if hasattr(item, key):
+            setattr(item, key, value)
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def invite_staff(school: School, *, email: str, first_name: str, last_name: str, role: str):
+    """Give a person a role at the school, creating their account if they have none. A new
+    account has no usable password (see send_set_password_email). Returns (user, created)."""
+    from nextsteps.accounts.models import User
+
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if created:
+        base = email.split("@")[0][:140] or "staff"
+        username, n = base, 1
+        while User.objects.filter(username__iexact=username).exists():
+            n += 1
+            username = f"{base}{n}"
+        user = User(
+            username=username, email=email.lower(), first_name=first_name, last_name=last_name
+        )
+        user.set_unusable_password()
+        user.save()
+    grant_role(user, role, school=school)
+    return user, created
+
+
+def send_set_password_email(request, user) -> bool:
+    """Email the user a link to set their password (allauth's reset flow). Call it after the
+    account is committed: a failed send leaves the account in place, to be re-sent."""
+    from allauth.account.forms import ResetPasswordForm
+
+    form = ResetPasswordForm(data={"email": user.email})
+    if not form.is_valid():
+        return False
+    form.save(request)
+    return True
