@@ -1,3 +1,32 @@
+"""The JSON API at /api/v1/: one NinjaAPI with a router per domain. Every route needs a
+personal API token or the signed-in browser session and acts with that user's permissions."""
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="NextSteps API", version="1", urls_namespace="api")
+from . import docs, errors, people, providers, schools
+from .auth import session_auth, token_auth
+
+api = NinjaAPI(
+    title="NextSteps API",
+    version="1",
+    urls_namespace="api",
+    description=(
+        "Pupil assessment and tracking. Authenticate with a personal API token "
+        "(`Authorization: Bearer ns_...`, from `nextsteps token create --user EMAIL`) or the "
+        "signed-in browser session. Errors are JSON: "
+        '`{"detail": "...", "errors": [{"field": "upn", "message": "..."}]}`. '
+        "Pupil updates carry the `version` you read; a stale version gives 409."
+    ),
+    auth=[token_auth, session_auth],
+    docs=docs.OfflineSwagger(),
+)
+errors.install(api)
+
+api.add_router("", schools.router)
+api.add_router("", people.router)
+api.add_router("", providers.router)
+
+
+@api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs_asset")
+def docs_asset(request, name: str):
+    return docs.serve_asset(name)

@@ -1,0 +1,104 @@
+"""Who may use each API route: the table the permission-matrix test walks.
+
+ROUTES maps (METHOD, path as written in the OpenAPI schema) to an Access:
+
+- roles: the role names that get a success answer for an object in their scope. Role names are
+  schools.Role.Kind values plus "parent" and "pupil" (whose access comes from their links, not
+  a role). Everyone else gets 403 (may see the school, lacks the permission) or 404 (outside
+  their scope), with no pupil's name in the body.
+- permission: the policy.PERMISSIONS name checked at the school, or None when access comes
+  from the scopes alone (visible_to and friends).
+- scoped: True for lists that answer every signed-in caller, filtered to what the caller may
+  see (so a governor's pupil list is empty, never refused).
+
+A route missing from this table, or listed here but gone from the schema, fails
+tests/api/test_routes_table.py.
+"""
+
+from dataclasses import dataclass
+
+from nextsteps.schools.models import Role
+from nextsteps.schools.policy import PERMISSIONS
+
+K = Role.Kind
+EVERYONE = frozenset(K.values) | {"parent", "pupil"}
+SENIOR = frozenset({K.HEAD, K.DEPUTY, K.ASSESSMENT_LEADER, K.INCLUSION_MANAGER})
+# Those who may see a given pupil (their own class, child, self or placement; trust staff
+# read the trust's schools). Governors never see pupil records.
+PUPIL_READERS = SENIOR | {
+    K.TRUST_STAFF,
+    K.CLASS_TEACHER,
+    K.TEACHING_ASSISTANT,
+    K.PROVIDER_STAFF,
+    "parent",
+    "pupil",
+}
+CONTACT_READERS = PUPIL_READERS - {"parent", "pupil"}
+
+
+@dataclass(frozen=True)
+class Access:
+    roles: frozenset
+    permission: str | None = None
+    scoped: bool = False
+
+
+def _perm(name: str) -> Access:
+    return Access(frozenset(PERMISSIONS[name]), name)
+
+
+P = "/api/v1"
+ROUTES: dict[tuple[str, str], Access] = {
+    ("GET", f"{P}/schools"): Access(EVERYONE, scoped=True),
+    ("GET", f"{P}/schools/{{school_id}}"): Access(EVERYONE),
+    ("GET", f"{P}/schools/{{school_id}}/years"): _perm("view_school"),
+    ("POST", f"{P}/schools/{{school_id}}/years"): _perm("manage_school"),
+    ("GET", f"{P}/years/{{year_id}}/terms"): _perm("view_school"),
+    ("GET", f"{P}/years/{{year_id}}/assessment-points"): _perm("view_school"),
+    ("GET", f"{P}/schools/{{school_id}}/year-groups"): _perm("view_school"),
+    ("PATCH", f"{P}/year-groups/{{year_group_id}}"): _perm("manage_school"),
+    ("GET", f"{P}/schools/{{school_id}}/classes"): Access(
+        frozenset(PERMISSIONS["view_school"]), "view_school", scoped=True
+    ),
+    ("POST", f"{P}/schools/{{school_id}}/classes"): _perm("manage_school"),
+    ("GET", f"{P}/classes/{{class_id}}"): Access(
+        SENIOR | {K.TRUST_STAFF, K.CLASS_TEACHER, K.TEACHING_ASSISTANT}
+    ),
+    ("POST", f"{P}/classes/{{class_id}}/staff"): _perm("manage_school"),
+    ("DELETE", f"{P}/classes/{{class_id}}/staff/{{user_id}}"): _perm("manage_school"),
+    ("GET", f"{P}/schools/{{school_id}}/roles"): _perm("manage_staff"),
+    ("POST", f"{P}/schools/{{school_id}}/roles"): _perm("manage_staff"),
+    ("DELETE", f"{P}/roles/{{role_id}}"): _perm("manage_staff"),
+    ("GET", f"{P}/pupils"): Access(EVERYONE, scoped=True),
+    ("POST", f"{P}/pupils"): _perm("manage_pupils"),
+    ("GET", f"{P}/pupils/{{pupil_id}}"): Access(PUPIL_READERS),
+    ("PATCH", f"{P}/pupils/{{pupil_id}}"): _perm("manage_pupils"),
+    ("POST", f"{P}/pupils/{{pupil_id}}/characteristics"): _perm("manage_pupils"),
+    ("GET", f"{P}/pupils/{{pupil_id}}/enrolments"): Access(PUPIL_READERS),
+    ("POST", f"{P}/pupils/{{pupil_id}}/enrolments"): _perm("manage_pupils"),
+    ("POST", f"{P}/pupils/{{pupil_id}}/leave"): _perm("manage_pupils"),
+    ("GET", f"{P}/schools/{{school_id}}/groups"): _perm("view_school"),
+    ("POST", f"{P}/schools/{{school_id}}/groups"): _perm("manage_groups"),
+    ("GET", f"{P}/groups/{{group_id}}"): _perm("view_school"),
+    ("POST", f"{P}/groups/{{group_id}}/members"): _perm("manage_groups"),
+    ("DELETE", f"{P}/groups/{{group_id}}/members/{{pupil_id}}"): _perm("manage_groups"),
+    ("GET", f"{P}/pupils/{{pupil_id}}/guardians"): Access(CONTACT_READERS),
+    ("POST", f"{P}/pupils/{{pupil_id}}/guardians"): _perm("manage_pupils"),
+    ("PATCH", f"{P}/guardians/{{guardian_id}}"): _perm("manage_pupils"),
+    ("GET", f"{P}/providers"): Access(EVERYONE, scoped=True),
+    ("GET", f"{P}/providers/{{provider_id}}"): Access(
+        frozenset(PERMISSIONS["view_school"]) | {K.PROVIDER_STAFF}
+    ),
+    ("POST", f"{P}/providers"): _perm("manage_placements"),
+    ("GET", f"{P}/placements"): Access(EVERYONE, scoped=True),
+    ("GET", f"{P}/placements/{{placement_id}}"): Access(SENIOR | {K.TRUST_STAFF, K.PROVIDER_STAFF}),
+    ("POST", f"{P}/placements"): _perm("manage_placements"),
+    ("PATCH", f"{P}/placements/{{placement_id}}"): _perm("manage_placements"),
+}
+
+# Routes outside the schema that need no sign-in: the schema itself and the docs page.
+PUBLIC = {
+    ("GET", f"{P}/openapi.json"),
+    ("GET", f"{P}/docs"),
+    ("GET", f"{P}/docs/assets/{{name}}"),
+}

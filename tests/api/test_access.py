@@ -1,0 +1,316 @@
+"""Every API route, called by a role allowed to use it and refused to outsiders (teacher of
+another class, another parent, another provider, the pupil, a governor where it matters, the
+head of another school) without a pupil's name in the refusal. Anonymous calls get 401."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from nextsteps.schools import services
+from nextsteps.schools.models import Role
+
+from .conftest import assert_no_pupil_names
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Case:
+    method: str
+    path: str  # formatted with the cast's objects
+    allowed: str
+    ok: int
+    refused: dict = field(default_factory=dict)  # user -> 403 or 404
+    body: object = None  # dict, or a function of the cast
+
+    @property
+    def key(self):
+        return (self.method, self.path)
+
+
+def today():
+    return timezone.localdate().isoformat()
+
+
+CASES = [
+    Case("GET", "/schools", "head", 200),
+    Case("GET", "/schools/{school}", "parent", 200, {"other_provider": 404, "ap_head": 404}),
+    Case("GET", "/schools/{school}/years", "teacher", 200, {"parent": 403, "ap_head": 404}),
+    Case(
+        "POST",
+        "/schools/{school}/years",
+        "leader",
+        201,
+        {"teacher": 403, "governor": 403, "ap_head": 404, "provider": 404},
+        lambda c: {"start_year": c.year.start_date.year + 1},
+    ),
+    Case("GET", "/years/{year}/terms", "ta", 200, {"parent": 403, "ap_head": 404}),
+    Case(
+        "GET", "/years/{year}/assessment-points", "governor", 200, {"pupil": 403, "provider": 404}
+    ),
+    Case("GET", "/schools/{school}/year-groups", "teacher", 200, {"parent": 403, "ap_head": 404}),
+    Case(
+        "PATCH",
+        "/year-groups/{y3}",
+        "leader",
+        200,
+        {"teacher": 403, "ap_head": 404},
+        {"name": "Year Three"},
+    ),
+    Case("GET", "/schools/{school}/classes", "head", 200, {"parent": 403, "ap_head": 404}),
+    Case(
+        "POST",
+        "/schools/{school}/classes",
+        "leader",
+        201,
+        {"teacher": 403, "governor": 403, "ap_head": 404},
+        lambda c: {"name": "5 Birch", "academic_year_id": c.year.pk},
+    ),
+    Case(
+        "GET",
+        "/classes/{oak}",
+        "teacher",
+        200,
+        {"other_teacher": 404, "parent": 404, "governor": 404, "ap_head": 404},
+    ),
+    Case(
+        "POST",
+        "/classes/{oak}/staff",
+        "head",
+        200,
+        {"teacher": 403, "other_teacher": 404, "ap_head": 404},
+        lambda c: {"user_id": c.other_teacher.pk, "kind": "ta"},
+    ),
+    Case(
+        "DELETE",
+        "/classes/{oak}/staff/{ta_user}",
+        "leader",
+        204,
+        {"teacher": 403, "other_teacher": 404, "ap_head": 404},
+    ),
+    Case(
+        "GET",
+        "/schools/{school}/roles",
+        "head",
+        200,
+        {"leader": 403, "governor": 403, "ap_head": 404},
+    ),
+    Case(
+        "POST",
+        "/schools/{school}/roles",
+        "head",
+        201,
+        {"leader": 403, "teacher": 403, "ap_head": 404},
+        {"email": "ap_head@example.org", "kind": "teaching_assistant"},
+    ),
+    Case("DELETE", "/roles/{governor_role}", "head", 204, {"leader": 403, "ap_head": 404}),
+    Case("GET", "/pupils", "teacher", 200),
+    Case(
+        "POST",
+        "/pupils",
+        "head",
+        201,
+        {"teacher": 403, "governor": 403, "ap_head": 404, "parent": 403, "other_provider": 404},
+        lambda c: {
+            "legal_first_name": "Neve",
+            "legal_last_name": "Newcombe",
+            "date_of_birth": "2018-03-04",
+            "sex": "F",
+            "school_id": c.school.pk,
+            "year_group_id": c.y3.pk,
+        },
+    ),
+    Case(
+        "GET",
+        "/pupils/{bartholomew}",
+        "teacher",
+        200,
+        {
+            "other_teacher": 404,
+            "governor": 404,
+            "parent": 404,
+            "other_parent": 404,
+            "pupil": 404,
+            "provider": 404,
+            "ap_head": 404,
+        },
+    ),
+    Case(
+        "PATCH",
+        "/pupils/{bartholomew}",
+        "head",
+        200,
+        {"teacher": 403, "other_teacher": 404, "parent": 404, "governor": 404},
+        {"version": 1, "preferred_first_name": "Bart"},
+    ),
+    Case(
+        "POST",
+        "/pupils/{bartholomew}/characteristics",
+        "senco",
+        200,
+        {"teacher": 403, "ta": 403, "other_teacher": 404, "other_provider": 404},
+        {"kind": "eal", "value": "Y"},
+    ),
+    Case(
+        "GET",
+        "/pupils/{bartholomew}/enrolments",
+        "ta",
+        200,
+        {"other_teacher": 404, "other_parent": 404, "governor": 404},
+    ),
+    Case(
+        "POST",
+        "/pupils/{bartholomew}/enrolments",
+        "leader",
+        201,
+        {"teacher": 403, "other_provider": 404, "ap_head": 404},
+        lambda c: {"school_id": c.school.pk, "year_group_id": c.y4.pk, "class_id": c.ash.pk},
+    ),
+    Case(
+        "POST",
+        "/pupils/{bartholomew}/leave",
+        "head",
+        200,
+        {"teacher": 403, "governor": 404, "other_parent": 404},
+        lambda c: {"school_id": c.school.pk, "reason": "Moved away"},
+    ),
+    Case("GET", "/schools/{school}/groups", "teacher", 200, {"parent": 403, "ap_head": 404}),
+    Case(
+        "POST",
+        "/schools/{school}/groups",
+        "teacher",
+        201,
+        {"ta": 403, "governor": 403, "ap_head": 404},
+        {"name": "Phonics catch-up", "kind": "intervention"},
+    ),
+    Case("GET", "/groups/{group}", "governor", 200, {"parent": 403, "ap_head": 404}),
+    Case(
+        "POST",
+        "/groups/{group}/members",
+        "teacher",
+        200,
+        {"ta": 403, "other_teacher": 404, "ap_head": 404},
+        lambda c: {"pupil_id": c.amara.pk},
+    ),
+    Case(
+        "DELETE",
+        "/groups/{group}/members/{bartholomew}",
+        "teacher",
+        204,
+        {"ta": 403, "other_teacher": 404, "governor": 403},
+    ),
+    Case(
+        "GET",
+        "/pupils/{amara}/guardians",
+        "teacher",
+        200,
+        {"parent": 403, "pupil": 403, "other_parent": 404, "other_teacher": 404},
+    ),
+    Case(
+        "POST",
+        "/pupils/{amara}/guardians",
+        "senco",
+        201,
+        {"teacher": 403, "parent": 403, "other_teacher": 404, "governor": 404},
+        {"name": "Obi Okonkwo", "relationship": "Father", "phone": "01632 960000"},
+    ),
+    Case(
+        "PATCH",
+        "/guardians/{amara_guardian}",
+        "head",
+        200,
+        {"teacher": 403, "parent": 403, "other_parent": 404, "other_teacher": 404},
+        {"phone": "01632 960001"},
+    ),
+    Case("GET", "/providers", "provider", 200),
+    Case("GET", "/providers/{north}", "provider", 200, {"other_provider": 404, "parent": 404}),
+    Case(
+        "POST",
+        "/providers",
+        "ap_head",
+        201,
+        {"teacher": 403, "provider": 403, "parent": 403},
+        {"name": "Eastfield Virtual School", "kind": "virtual_school"},
+    ),
+    Case("GET", "/placements", "provider", 200),
+    Case(
+        "GET",
+        "/placements/{priya_placement}",
+        "provider",
+        200,
+        {"other_provider": 404, "head": 404, "parent": 404},
+    ),
+    Case(
+        "POST",
+        "/placements",
+        "ap_head",
+        201,
+        {"provider": 403, "other_provider": 403, "head": 404, "teacher": 404},
+        lambda c: {
+            "pupil_id": c.priya.pk,
+            "provider_id": c.south.pk,
+            "school_id": c.hub.pk,
+            "start_date": today(),
+        },
+    ),
+    Case(
+        "PATCH",
+        "/placements/{priya_placement}",
+        "ap_head",
+        200,
+        {"provider": 403, "other_provider": 404, "head": 404},
+        lambda c: {"end_date": (timezone.localdate() + timedelta(days=30)).isoformat()},
+    ),
+]
+
+
+def _ids(cast) -> dict:
+    group = services.create_group(cast.school, "Reading focus", "focus")
+    services.add_to_group(group, cast.bartholomew)
+    return {
+        "school": cast.school.pk,
+        "year": cast.year.pk,
+        "y3": cast.y3.pk,
+        "oak": cast.oak.pk,
+        "ta_user": cast.ta.pk,
+        "governor_role": Role.objects.get(user=cast.governor).pk,
+        "bartholomew": cast.bartholomew.pk,
+        "amara": cast.amara.pk,
+        "group": group.pk,
+        "amara_guardian": cast.amara.guardians.get().pk,
+        "north": cast.north.pk,
+        "priya_placement": cast.priya.placements.get().pk,
+    }
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.path}")
+def test_route_allows_its_roles_and_refuses_outsiders(api, cast, case):
+    path = case.path.format(**_ids(cast))
+    body = case.body(cast) if callable(case.body) else case.body
+    if case.method in {"POST", "PATCH"} and body is None:
+        body = {}
+
+    anonymous = api.call(case.method, None, path, body)
+    assert anonymous.status_code == 401
+    assert anonymous.json()["detail"]
+    for who, status in case.refused.items():
+        response = api.call(case.method, getattr(cast, who), path, body)
+        assert response.status_code == status, (who, response.content)
+        assert_no_pupil_names(response)
+
+    response = api.call(case.method, getattr(cast, case.allowed), path, body)
+    assert response.status_code == case.ok, response.content
+
+
+def test_every_route_in_the_schema_has_a_case(openapi_schema):
+    covered = {(c.method, "/api/v1" + c.path) for c in CASES}
+    normalised = set()
+    for method, path in covered:
+        parts = ["{}" if part.startswith("{") else part for part in path.split("/")]
+        normalised.add((method, "/".join(parts)))
+    for path, operations in openapi_schema["paths"].items():
+        parts = ["{}" if part.startswith("{") else part for part in path.split("/")]
+        for method in operations:
+            assert (method.upper(), "/".join(parts)) in normalised, (method, path)
