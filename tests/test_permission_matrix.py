@@ -1,0 +1,138 @@
+"""Every page, every role: who is let in, who is refused, and that a refusal (or an allowed
+page) never shows a pupil the user may not see.
+
+The test walks the URL configuration: a route that nobody added to ROUTES fails the test, so
+new pages cannot skip their outsider check. The JSON API has its own matrix built from the
+OpenAPI schema (tests/api/).
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from nextsteps.schools import services
+from nextsteps.schools.models import Pupil
+
+pytestmark = pytest.mark.django_db
+
+EVERYONE = {
+    "head",
+    "leader",
+    "senco",
+    "teacher",
+    "other_teacher",
+    "ta",
+    "governor",
+    "parent",
+    "other_parent",
+    "pupil",
+    "provider",
+    "other_provider",
+    "trust_staff",
+    "ap_head",
+}
+OAK_STAFF = {"head", "leader", "senco", "teacher", "ta", "trust_staff"}
+SCHOOL_VIEWERS = {
+    "head",
+    "leader",
+    "senco",
+    "teacher",
+    "other_teacher",
+    "ta",
+    "governor",
+    "trust_staff",
+    "ap_head",
+}
+OAKFIELD_VIEWERS = SCHOOL_VIEWERS - {"ap_head"}
+MANAGE_PUPILS = {"head", "leader", "senco"}
+
+# name: (how to build the URL's args from the cast, HTTP method, roles let in)
+# "Let in" means a 2xx, or a redirect that is not to the sign-in page.
+ROUTES = {
+    "home": (lambda c: [], "get", EVERYONE),
+    "governor_summary": (
+        lambda c: [],
+        "get",
+        {"head", "leader", "senco", "governor", "trust_staff", "ap_head"},
+    ),
+    "class_list": (lambda c: [], "get", SCHOOL_VIEWERS),
+    "class_create": (lambda c: [], "get", {"head", "leader", "ap_head"}),
+    "class_detail": (lambda c: [c.oak.pk], "get", OAK_STAFF),
+    "class_staff": (lambda c: [c.oak.pk], "post", {"head", "leader"}),
+    "pupil_list": (lambda c: [], "get", EVERYONE),
+    "pupil_create": (lambda c: [], "get", MANAGE_PUPILS | {"ap_head"}),
+    "pupil_detail": (lambda c: [c.amara.pk], "get", OAK_STAFF | {"parent", "pupil"}),
+    "pupil_edit": (lambda c: [c.amara.pk], "get", MANAGE_PUPILS),
+    "pupil_characteristic": (lambda c: [c.amara.pk], "post", MANAGE_PUPILS),
+    "guardian_create": (lambda c: [c.amara.pk], "get", MANAGE_PUPILS),
+    "guardian_edit": (lambda c: [c.amara.pk, c.amara.guardians.get().pk], "get", MANAGE_PUPILS),
+    "placement_create": (lambda c: [c.priya.pk], "get", {"ap_head"}),
+    "placement_edit": (lambda c: [c.priya.pk, c.priya.placements.get().pk], "get", {"ap_head"}),
+    "school_settings": (lambda c: [], "get", {"head", "leader", "ap_head"}),
+    "staff_list": (lambda c: [], "get", {"head", "ap_head"}),
+    "group_list": (lambda c: [], "get", SCHOOL_VIEWERS),
+    "group_detail": (lambda c: [c.group.pk], "get", OAKFIELD_VIEWERS),
+    "audit:log": (lambda c: [], "get", {"head", "ap_head"}),
+    "portal:me": (lambda c: [], "get", {"pupil", "parent", "other_parent"}),
+    "portal:child": (lambda c: [c.amara.pk], "get", OAK_STAFF | {"parent", "pupil"}),
+}
+
+# Routes that belong to libraries, with their own tests upstream, or that carry no pupil data.
+LIBRARY_NAMESPACES = {"admin", "api"}
+LIBRARY_PREFIXES = ("account_", "mfa_", "django_htmx")
+
+
+def route_names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            if ns in LIBRARY_NAMESPACES:
+                continue
+            yield from route_names(entry, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            if entry.name.startswith(LIBRARY_PREFIXES):
+                continue
+            yield f"{namespace}{entry.name}"
+
+
+def test_every_page_route_is_in_the_matrix():
+    missing = sorted(set(route_names()) - set(ROUTES))
+    assert not missing, f"add these routes to ROUTES with the roles allowed: {missing}"
+
+
+@pytest.fixture
+def matrix_cast(cast):
+    cast.objects["group"] = services.create_group(cast.school, "Reading focus", "focus")
+    for pupil in Pupil.objects.all():
+        if pupil.enrolments.filter(school=cast.school).exists():
+            services.add_to_group(cast.group, pupil)
+    return cast
+
+
+def surnames_hidden_from(user):
+    visible = set(Pupil.objects.visible_to(user).values_list("pk", flat=True))
+    return [p.legal_last_name for p in Pupil.objects.all() if p.pk not in visible]
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_route_lets_in_exactly_the_roles_allowed(name, matrix_cast, client):
+    build, method, allowed = ROUTES[name]
+    url = reverse(name, args=build(matrix_cast))
+    anonymous = getattr(client, method)(url)
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous.url, name
+    for role, user in matrix_cast.users.items():
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        response = getattr(client, method)(url)
+        let_in = response.status_code < 300 or (
+            response.status_code == 302 and "/accounts/login/" not in response.url
+        )
+        expected = role in allowed
+        assert let_in == expected, (
+            f"{name}: {role} got {response.status_code}, expected {'in' if expected else 'refused'}"
+        )
+        if not expected:
+            assert response.status_code in (403, 404), f"{name}: {role} got {response.status_code}"
+        body = response.content.decode(errors="replace")
+        for surname in surnames_hidden_from(user):
+            assert surname not in body, f"{name} shows {surname} to {role}"
+        client.logout()
