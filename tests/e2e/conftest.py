@@ -1,0 +1,80 @@
+"""Browser tests: Playwright (sync API) driving Debian's Chromium against pytest-django's
+live server, with an axe-core audit of every page the test loads.
+
+Playwright never downloads a browser here: it launches /usr/bin/chromium. Without it the tests
+are skipped with the command to install it, unless NEXTSTEPS_REQUIRE_BROWSER=1 (CI), where a
+missing browser is a failure.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.browsing import Browsing
+from tests.smtp import smtp_server  # noqa: F401 (a fixture, used by name)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        reason = f"Chromium not installed at {CHROMIUM}: apt-get install chromium"
+        if os.environ.get("NEXTSTEPS_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{reason} (NEXTSTEPS_REQUIRE_BROWSER=1 requires the browser tests)")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture(autouse=True)
+def static_files_from_the_source_tree(settings):
+    # With DEBUG off the settings choose whitenoise's manifest storage, which needs
+    # `collectstatic` first; the live server serves static files from the finders instead.
+    # nextsteps/static belongs to no app, so the finders only see it through STATICFILES_DIRS.
+    # The audit must see the real stylesheet (colour contrast depends on it).
+    # (Both belong in settings.py / tests/conftest.py.)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    source = settings.BASE_DIR / "nextsteps" / "static"
+    if source not in [Path(d) for d in getattr(settings, "STATICFILES_DIRS", [])]:
+        settings.STATICFILES_DIRS = [*getattr(settings, "STATICFILES_DIRS", []), source]
+
+
+@pytest.fixture
+def live_cast(transactional_db):
+    """The test cast, committed, so that the live server's thread sees it."""
+    from tests.cast import build_cast
+
+    return build_cast()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def browse(page, live_server):
+    """Navigate and audit: every page loaded is checked by axe-core; a page loaded but not
+    audited fails the test."""
+    browsing = Browsing(page, live_server.url)
+    yield browsing
+    browsing.assert_all_audited()
