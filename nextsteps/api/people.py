@@ -524,10 +524,11 @@ def get_group(request, group_id: int):
 def create_group(request, school_id: int, payload: GroupIn):
     """Create a group (permission manage_groups)."""
     school = get_school(caller(request), school_id, "manage_groups")
+    name = payload.name.strip()
+    if school.groups.filter(name__iexact=name).exists():
+        raise ValidationError({"name": "There is already a group with that name."})
     with acting(request):
-        group = services.create_group(
-            school, payload.name.strip(), payload.kind, payload.description
-        )
+        group = services.create_group(school, name, payload.kind, payload.description)
     return Status(201, group)
 
 

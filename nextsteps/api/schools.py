@@ -214,8 +214,12 @@ def rename_year_group(request, year_group_id: int, payload: YearGroupPatch):
     """Give a year group the school's own name for it (permission manage_school)."""
     year_group = get_object_or_404(YearGroup, pk=year_group_id)
     get_school(caller(request), year_group.school_id, "manage_school")
+    name = payload.name.strip()
+    taken = YearGroup.objects.filter(school_id=year_group.school_id, name__iexact=name)
+    if taken.exclude(pk=year_group.pk).exists():
+        raise ValidationError({"name": "Another year group at this school has that name."})
     with acting(request):
-        return services.rename_year_group(year_group, payload.name.strip())
+        return services.rename_year_group(year_group, name)
 
 
 # Classes ------------------------------------------------------------------------------------
@@ -275,12 +279,13 @@ def create_class(request, school_id: int, payload: ClassIn):
         year_group = school.year_groups.filter(pk=payload.year_group_id).first()
         if year_group is None:
             raise ValidationError({"year_group_id": "That year group is not this school's."})
+    name = payload.name.strip()
+    if school.classes.filter(academic_year=year, name__iexact=name).exists():
+        raise ValidationError({"name": "There is already a class with that name this year."})
     teachers = [_school_user(school, pk, "teacher_ids") for pk in payload.teacher_ids]
     assistants = [_school_user(school, pk, "assistant_ids") for pk in payload.assistant_ids]
     with acting(request):
-        school_class = services.create_class(
-            school, year, payload.name.strip(), year_group, teachers, assistants
-        )
+        school_class = services.create_class(school, year, name, year_group, teachers, assistants)
     return Status(201, _class_for(request, school_class.pk))
 
 
