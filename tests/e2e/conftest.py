@@ -59,8 +59,14 @@ def static_files_from_the_source_tree(settings):
 @pytest.fixture
 def live_cast(transactional_db):
     """The test cast, committed, so that the live server's thread sees it."""
+    from django.core.cache import cache
+
     from tests.cast import build_cast
 
+    # The cache is a database table that a transactional test's flush leaves alone: without
+    # this, failed sign-ins (counted per IP, and every browser test comes from 127.0.0.1) and
+    # used two-factor codes would carry over from one test to the next.
+    cache.clear()
     return build_cast()
 
 
