@@ -11,7 +11,7 @@ from nextsteps.accounts.models import User
 from nextsteps.lib.dates import academic_year_start
 from nextsteps.lib.upn import make_upn
 from nextsteps.schools import services
-from nextsteps.schools.models import Role, School, Trust
+from nextsteps.schools.models import Role, School
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -43,7 +43,7 @@ def build_cast() -> Cast:
     cast.objects = {}
     today = timezone.localdate()
     year_start = academic_year_start(today)
-    trust = Trust.objects.create(name="Test Learning Trust")
+    trust = services.create_trust("Test Learning Trust")
     school = services.create_school(
         name="Oakfield Primary", kind=School.Kind.PRIMARY, trust=trust, stages=range(0, 7)
     )
@@ -150,9 +150,7 @@ def build_cast() -> Cast:
     services.add_guardian(
         p["zebedee"], name="Zara Marchbanks", email=u["other_parent"].email, user=u["other_parent"]
     )
-    amara = p["amara"]
-    amara.user = u["pupil"]
-    amara.save()
+    services.link_pupil_user(p["amara"], u["pupil"])
 
     hub = services.create_school(
         name="Riverside Learning Hub",

@@ -478,16 +478,14 @@ class _Builder:
                 services.add_guardian(child.pupil, priority=priority, user=user, **guardian)
 
     def give_sign_in(self, p: PlannedPupil):
-        # No service links a pupil to a sign-in yet; this is the one direct write in the demo.
         user = self.user(p.preferred or p.first, p.family.surname, username=p.sign_in)
-        p.pupil.user = user
-        p.pupil.save(update_fields=["user"])
+        services.link_pupil_user(p.pupil, user)
         self.summary.pupil_sign_ins += 1
 
     # Schools ------------------------------------------------------------------------------------
 
     def run(self, *, schools: int, pupils_per_school: int, years: int) -> DemoSummary:
-        self.trust = Trust.objects.create(name=TRUST_NAME)  # no service for trusts yet
+        self.trust = services.create_trust(TRUST_NAME)
         for first, username in (("Morgan", "trust@brightpath.example"), ("Helen", "")):
             _, last = self.adult_name()
             user = self.user(first, last, TRUST_DOMAIN, username)

@@ -27,6 +27,7 @@ from .models import (
     School,
     SchoolClass,
     Term,
+    Trust,
     YearGroup,
 )
 
@@ -498,3 +499,21 @@ def send_set_password_email(request, user) -> bool:
         return False
     form.save(request)
     return True
+
+
+def create_trust(name: str) -> Trust:
+    trust = Trust(name=name)
+    trust.full_clean()
+    trust.save()
+    return trust
+
+
+@transaction.atomic
+def link_pupil_user(pupil: Pupil, user) -> Pupil:
+    """Give the pupil their own sign-in (or take it away with None)."""
+    current = Pupil.objects.select_for_update().get(pk=pupil.pk)
+    current.user = user
+    current.version += 1
+    current.save()
+    pupil.user, pupil.version = current.user, current.version
+    return current

@@ -126,7 +126,7 @@ def test_two_people_editing_a_pupil_the_second_is_told_and_nothing_is_lost(cast,
     assert "Someone else changed this record" in text(response)
     amara.refresh_from_db()
     assert amara.preferred_first_name == "Mara" and amara.legal_middle_names == ""
-    assert amara.version == 2
+    assert amara.version == int(first["version"]) + 1
 
 
 def test_a_bad_upn_is_refused_with_a_clear_message_beside_the_field(cast, login):
@@ -137,8 +137,9 @@ def test_a_bad_upn_is_refused_with_a_clear_message_beside_the_field(cast, login)
     page = text(response)
     assert response.status_code == 200
     assert "check letter" in page and 'id="id_upn_error"' in page
+    before = cast.amara.version
     cast.amara.refresh_from_db()
-    assert cast.amara.version == 1
+    assert cast.amara.version == before
 
 
 def test_teacher_cannot_edit_a_pupil(cast, login):
