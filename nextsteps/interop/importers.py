@@ -659,8 +659,8 @@ class StaffImporter(Importer):
 
     def process(self, row: Row, entry: dict) -> None:
         email = row.required("email").lower()
-        first, last = row.required("first_name"), row.required("last_name")
-        entry["label"] = f"{first} {last} <{email}>"
+        first, last = row.text("first_name"), row.text("last_name")
+        entry["label"] = f"{first} {last} <{email}>".strip()
         if email:
             try:
                 validate_email(email)
@@ -689,8 +689,15 @@ class StaffImporter(Importer):
                 "administrator to sort them out first.",
             )
         user = users[0] if users else None
-        if user is None and not kinds and not classes:
-            raise RowError("roles", "Give at least one role or class for a new member of staff.")
+        if user is None:
+            # an existing account keeps its name; a new one needs it
+            for key, value in (("first_name", first), ("last_name", last)):
+                if not value:
+                    row.error(key, f"{self.field(key).label} is missing for a new account.")
+            if not kinds and not classes:
+                row.error("roles", "Give at least one role or class for a new member of staff.")
+            if row.errors:
+                return
         held = set()
         taught = set()
         if user is not None:
