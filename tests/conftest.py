@@ -2,6 +2,8 @@ import os
 
 import pytest
 
+from tests.smtp import smtp_server  # noqa: F401 (a fixture: a real local SMTP server)
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # around it are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -67,7 +67,7 @@ def test_sixth_sign_in_after_five_failures_is_refused_even_with_the_right_passwo
         assert "not correct" in response.content.decode()
     response = sign_in(client, cast.teacher.email)
     assert response.status_code == 200
-    assert "Too many failed login attempts" in response.content.decode()
+    assert "Too many failed sign-in attempts" in response.content.decode()
     assert not signed_in_user(client).is_authenticated
 
 

@@ -40,22 +40,6 @@ def browser():
         playwright.stop()
 
 
-@pytest.fixture(autouse=True)
-def static_files_from_the_source_tree(settings):
-    # With DEBUG off the settings choose whitenoise's manifest storage, which needs
-    # `collectstatic` first; the live server serves static files from the finders instead.
-    # nextsteps/static belongs to no app, so the finders only see it through STATICFILES_DIRS.
-    # The audit must see the real stylesheet (colour contrast depends on it).
-    # (Both belong in settings.py / tests/conftest.py.)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    source = settings.BASE_DIR / "nextsteps" / "static"
-    if source not in [Path(d) for d in getattr(settings, "STATICFILES_DIRS", [])]:
-        settings.STATICFILES_DIRS = [*getattr(settings, "STATICFILES_DIRS", []), source]
-
-
 @pytest.fixture
 def live_cast(transactional_db):
     """The test cast, committed, so that the live server's thread sees it."""
