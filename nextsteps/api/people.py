@@ -354,7 +354,7 @@ def _pupil_detail(request, pupil_id: int):
     show_sen = policy.can_see_sen_details(user, pupil)
     pupil.api_characteristics = [
         {
-            **CharacteristicOut.from_orm(record).dict(),
+            **CharacteristicOut.model_validate(record).model_dump(),
             "details": record.details if record.kind == "sen" and show_sen else None,
         }
         for record in current
@@ -403,7 +403,7 @@ def create_pupil(request, payload: PupilIn):
     user = caller(request)
     school = _school_in_body(user, payload.school_id, "manage_pupils")
     year_group, school_class = _placement_parts(school, payload.year_group_id, payload.class_id)
-    fields = payload.dict(include=set(PupilFields.model_fields))
+    fields = payload.model_dump(include=set(PupilFields.model_fields))
     with acting(request), transaction.atomic():
         pupil = services.create_pupil(**fields)
         services.enrol_pupil(
@@ -420,7 +420,7 @@ def update_pupil(request, pupil_id: int, payload: PupilPatch):
     user = caller(request)
     pupil = get_pupil(user, pupil_id)
     require_for_pupil(user, "manage_pupils", pupil)
-    changes = payload.dict(exclude_unset=True)
+    changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
     for key in ("legal_first_name", "legal_last_name", "date_of_birth", "sex"):
         if key in changes and changes[key] is None:
@@ -589,7 +589,7 @@ def add_guardian(request, pupil_id: int, payload: GuardianIn):
     pupil = get_pupil(user, pupil_id)
     require_for_pupil(user, "manage_pupils", pupil)
     with acting(request):
-        guardian = services.add_guardian(pupil, **payload.dict())
+        guardian = services.add_guardian(pupil, **payload.model_dump())
     return Status(201, guardian)
 
 
@@ -605,7 +605,7 @@ def update_guardian(request, guardian_id: int, payload: GuardianPatch):
     if guardian is None:
         raise Http404
     require_for_pupil(user, "manage_pupils", guardian.pupil)
-    changes = payload.dict(exclude_unset=True)
+    changes = payload.model_dump(exclude_unset=True)
     for key, value in changes.items():
         if value is None:
             raise ValidationError({key: "This field cannot be empty."})

@@ -131,7 +131,7 @@ def create_provider(request, payload: ProviderIn):
     if not policy.school_ids_with(caller(request), "manage_placements"):
         raise Refused()
     with acting(request):
-        return Status(201, services.create_provider(**payload.dict()))
+        return Status(201, services.create_provider(**payload.model_dump()))
 
 
 @router.get("/placements", response={200: list[PlacementOut], **responses(422)})
@@ -168,7 +168,7 @@ def create_placement(request, payload: PlacementIn):
     provider = Provider.objects.filter(pk=payload.provider_id).first()
     if provider is None:
         raise ValidationError({"provider_id": "There is no provider with that id."})
-    details = payload.dict(include=set(PlacementFields.model_fields))
+    details = payload.model_dump(include=set(PlacementFields.model_fields))
     with acting(request):
         placement = services.place_pupil(
             pupil,
@@ -190,7 +190,7 @@ def update_placement(request, placement_id: int, payload: PlacementPatch):
     user = caller(request)
     placement = _placement_for(request, placement_id)
     require(user, "manage_placements", placement.school_id)
-    changes = payload.dict(exclude_unset=True)
+    changes = payload.model_dump(exclude_unset=True)
     for key, value in changes.items():
         if value is None and key != "end_date":
             raise ValidationError({key: "This field cannot be empty."})

@@ -1,12 +1,13 @@
 """Personal API tokens, the browser session with CSRF, the published schema and the docs."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from nextsteps import cli
 from nextsteps.accounts.models import ApiToken
 from nextsteps.audit.models import AuditEvent
 
@@ -90,10 +91,12 @@ def test_the_signed_in_browser_session_works_and_writes_need_the_csrf_token(api,
     assert accepted.status_code == 200, accepted.content
 
 
-def test_the_token_command_prints_a_token_that_works(api, cast, capsys):
-    # through the console entry point, as `nextsteps token create --user EMAIL`
-    cli.main(["nextsteps", "token", "create", "--user", cast.teacher.email])
-    raw = capsys.readouterr().out.strip()
+def test_the_token_command_prints_a_token_that_works(api, cast):
+    # `nextsteps token create --user EMAIL` runs this command; call_command rather than the
+    # console entry point, which closes the database connection the test is running in
+    out = StringIO()
+    call_command("token", "create", "--user", cast.teacher.email, stdout=out)
+    raw = out.getvalue().strip()
     assert raw.startswith("ns_")
     response = api.get(None, "/pupils", **bearer(raw))
     assert response.status_code == 200
