@@ -74,6 +74,16 @@ ROUTES = {
     "audit:log": (lambda c: [], "get", {"head", "ap_head"}),
     "portal:me": (lambda c: [], "get", {"pupil", "parent", "other_parent"}),
     "portal:child": (lambda c: [c.amara.pk], "get", OAK_STAFF | {"parent", "pupil"}),
+    "interop:index": (lambda c: [], "get", {"head", "leader", "senco", "ap_head"}),
+    "interop:upload": (lambda c: [], "get", {"head", "leader", "ap_head"}),
+    "interop:mapping": (lambda c: [c.job.pk], "get", {"head", "leader"}),
+    "interop:job": (lambda c: [c.job.pk], "get", {"head", "leader"}),
+    "interop:progress": (lambda c: [c.job.pk], "get", {"head", "leader"}),
+    "interop:recheck": (lambda c: [c.job.pk], "post", {"head", "leader"}),
+    "interop:commit": (lambda c: [c.job.pk], "post", {"head", "leader"}),
+    "interop:report": (lambda c: [c.job.pk], "get", {"head", "leader"}),
+    "interop:export": (lambda c: ["pupils", "csv"], "get", {"head", "leader", "senco", "ap_head"}),
+    "interop:rollover": (lambda c: [], "get", {"head", "leader", "ap_head"}),
 }
 
 # Routes that belong to libraries, with their own tests upstream, or that carry no pupil data.
@@ -102,6 +112,12 @@ def test_every_page_route_is_in_the_matrix():
 
 @pytest.fixture
 def matrix_cast(cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from nextsteps.interop.services import start_import
+
+    upload = SimpleUploadedFile("pupils.csv", b"Forename,Surname\nAnna,Bell\n")
+    cast.objects["job"] = start_import(cast.head, cast.school, "pupils", upload)
     cast.objects["group"] = services.create_group(cast.school, "Reading focus", "focus")
     for pupil in Pupil.objects.all():
         if pupil.enrolments.filter(school=cast.school).exists():

@@ -35,6 +35,14 @@ class ProviderIn(Schema):
     address: str = ""
 
 
+class ProviderPatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    kind: Provider.Kind | None = None
+    email: str | None = None
+    phone: str | None = Field(None, max_length=40)
+    address: str | None = None
+
+
 class PlacementOut(Schema):
     id: int
     pupil_id: int
@@ -132,6 +140,19 @@ def create_provider(request, payload: ProviderIn):
         raise Refused()
     with acting(request):
         return Status(201, services.create_provider(**payload.model_dump()))
+
+
+@router.patch("/providers/{provider_id}", response={200: ProviderOut, **responses(403, 404, 422)})
+def update_provider(request, provider_id: int, payload: ProviderPatch):
+    """Change a provider's name or contact details (permission manage_placements)."""
+    user = caller(request)
+    provider = _providers_for(user).filter(pk=provider_id).first()
+    if provider is None:
+        raise Http404
+    if not policy.school_ids_with(user, "manage_placements"):
+        raise Refused()
+    with acting(request):
+        return services.update_provider(provider, **payload.model_dump(exclude_unset=True))
 
 
 @router.get("/placements", response={200: list[PlacementOut], **responses(422)})

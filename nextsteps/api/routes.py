@@ -90,6 +90,7 @@ ROUTES: dict[tuple[str, str], Access] = {
         frozenset(PERMISSIONS["view_school"]) | {K.PROVIDER_STAFF}
     ),
     ("POST", f"{P}/providers"): _perm("manage_placements"),
+    ("PATCH", f"{P}/providers/{{provider_id}}"): _perm("manage_placements"),
     ("GET", f"{P}/placements"): Access(EVERYONE, scoped=True),
     ("GET", f"{P}/placements/{{placement_id}}"): Access(SENIOR | {K.TRUST_STAFF, K.PROVIDER_STAFF}),
     ("POST", f"{P}/placements"): _perm("manage_placements"),

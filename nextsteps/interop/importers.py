@@ -856,17 +856,9 @@ class ClassImporter(Importer):
         if existing is None:
             existing = school_services.create_class(self.school, year, name, group)
         elif regroup:
-            existing = _regroup(existing, group)
+            existing = school_services.update_class(existing, year_group=group)
         for user, kind in new_staff.items():
             school_services.assign_class_staff(existing, user, kind)
-
-
-def _regroup(school_class, group):
-    # schools.services has no update_class yet; this is the one field an import may change
-    school_class.year_group = group
-    school_class.full_clean()
-    school_class.save()
-    return school_class
 
 
 class GuardianImporter(Importer):

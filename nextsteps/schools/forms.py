@@ -5,7 +5,13 @@ from .models import Characteristic, Guardian, Placement, Pupil, Role
 
 
 class DateInput(forms.DateInput):
+    """A native date picker. Its value must be ISO (YYYY-MM-DD) whatever the locale, or the
+    browser shows the field empty and the date is lost on save."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 (Django's own name)
+        super().__init__(attrs, format=format)
 
 
 class PupilForm(forms.ModelForm):
@@ -28,8 +34,18 @@ class PupilForm(forms.ModelForm):
             "upn": "13 characters, starting with the check letter. Leave empty if not known."
         }
 
+    def clean_upn(self):
+        # Checked here too so that a bad UPN is shown with any other mistakes at once.
+        from .services import normalise_upn
+
+        try:
+            upn, _ = normalise_upn(self.cleaned_data.get("upn"))
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["upn"]) from exc
+        return upn
+
     def _post_clean(self):
-        # Validation (UPN check letter included) is the service's job; see services.update_pupil.
+        # Model validation and saving are the service's job; see services.update_pupil.
         pass
 
 

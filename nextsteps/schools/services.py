@@ -517,3 +517,27 @@ def link_pupil_user(pupil: Pupil, user) -> Pupil:
     current.save()
     pupil.user, pupil.version = current.user, current.version
     return current
+
+
+def update_class(school_class: SchoolClass, **changes) -> SchoolClass:
+    """Rename a class or change its main year group."""
+    for key in changes:
+        if key not in {"name", "year_group"}:
+            raise ValidationError({key: "This field cannot be changed here."})
+    for key, value in changes.items():
+        setattr(school_class, key, value)
+    school_class.full_clean()
+    school_class.save()
+    return school_class
+
+
+def update_provider(provider: Provider, **changes) -> Provider:
+    """Change a provider's name or contact details."""
+    for key in changes:
+        if key not in {"name", "kind", "email", "phone", "address"}:
+            raise ValidationError({key: "This field cannot be changed here."})
+    for key, value in changes.items():
+        setattr(provider, key, value)
+    provider.full_clean()
+    provider.save()
+    return provider

@@ -234,6 +234,14 @@ CASES = [
         {"teacher": 403, "provider": 403, "parent": 403},
         {"name": "Eastfield Virtual School", "kind": "virtual_school"},
     ),
+    Case(
+        "PATCH",
+        "/providers/{north}",
+        "ap_head",
+        200,
+        {"teacher": 403, "provider": 403, "other_provider": 404, "parent": 404},
+        {"phone": "01632 960123"},
+    ),
     Case("GET", "/placements", "provider", 200),
     Case(
         "GET",
