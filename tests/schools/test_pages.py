@@ -301,3 +301,11 @@ def test_changes_are_audited_with_before_and_after(cast):
     event = AuditEvent.objects.filter(model="schools.pupil", action="update").first()
     assert event.actor == cast.head
     assert event.changes["changed"]["preferred_first_name"] == ["", "Ama"]
+
+
+def test_pupil_list_shows_each_pupils_class_and_characteristics(cast, login):
+    page = text(login(cast.head).get(reverse("pupil_list")))
+    row = page[page.index("Quillfeather") :].split("</tr>")[0]
+    assert "3 Oak" in row and "SEN K" in row
+    row = page[page.index("Okonkwo-Test") :].split("</tr>")[0]
+    assert "Disadvantaged" in row and "SEN" not in row
