@@ -15,6 +15,23 @@ from nextsteps.schools.models import Role, School
 
 PASSWORD = "correct-horse-battery-staple"
 
+ROLES = (
+    "head",
+    "leader",
+    "senco",
+    "teacher",
+    "other_teacher",
+    "ta",
+    "governor",
+    "parent",
+    "other_parent",
+    "pupil",
+    "provider",
+    "other_provider",
+    "trust_staff",
+    "ap_head",
+)
+
 
 @dataclass
 class Cast:
@@ -54,22 +71,7 @@ def build_cast() -> Cast:
     y2 = school.year_groups.get(stage=2)
 
     u = cast.users
-    for name in [
-        "head",
-        "leader",
-        "senco",
-        "teacher",
-        "other_teacher",
-        "ta",
-        "governor",
-        "parent",
-        "other_parent",
-        "pupil",
-        "provider",
-        "other_provider",
-        "trust_staff",
-        "ap_head",
-    ]:
+    for name in ROLES:
         u[name] = make_user(name)
     services.grant_role(u["head"], Role.Kind.HEAD, school=school)
     services.grant_role(u["leader"], Role.Kind.ASSESSMENT_LEADER, school=school)

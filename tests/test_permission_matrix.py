@@ -11,25 +11,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from nextsteps.schools import services
 from nextsteps.schools.models import Pupil
+from tests.cast import ROLES
 
 pytestmark = pytest.mark.django_db
 
-EVERYONE = {
-    "head",
-    "leader",
-    "senco",
-    "teacher",
-    "other_teacher",
-    "ta",
-    "governor",
-    "parent",
-    "other_parent",
-    "pupil",
-    "provider",
-    "other_provider",
-    "trust_staff",
-    "ap_head",
-}
+EVERYONE = set(ROLES)
 OAK_STAFF = {"head", "leader", "senco", "teacher", "ta", "trust_staff"}
 SCHOOL_VIEWERS = {
     "head",

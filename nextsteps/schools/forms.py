@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .models import Characteristic, Guardian, Placement, Pupil, Role
+from .services import PUPIL_FIELDS, normalise_upn
 
 
 class DateInput(forms.DateInput):
@@ -19,16 +20,7 @@ class PupilForm(forms.ModelForm):
 
     class Meta:
         model = Pupil
-        fields = [
-            "upn",
-            "legal_first_name",
-            "legal_middle_names",
-            "legal_last_name",
-            "preferred_first_name",
-            "preferred_last_name",
-            "date_of_birth",
-            "sex",
-        ]
+        fields = PUPIL_FIELDS
         widgets = {"date_of_birth": DateInput}
         help_texts = {
             "upn": "13 characters, starting with the check letter. Leave empty if not known."
@@ -36,8 +28,6 @@ class PupilForm(forms.ModelForm):
 
     def clean_upn(self):
         # Checked here too so that a bad UPN is shown with any other mistakes at once.
-        from .services import normalise_upn
-
         try:
             upn, _ = normalise_upn(self.cleaned_data.get("upn"))
         except ValidationError as exc:

@@ -43,6 +43,18 @@ class ConflictError(Exception):
         )
 
 
+def _save_changes(instance, changes: dict, allowed: set[str]):
+    """Apply `changes` to the named fields only, validate the whole record, save it."""
+    for key in changes:
+        if key not in allowed:
+            raise ValidationError({key: "This field cannot be changed here."})
+    for key, value in changes.items():
+        setattr(instance, key, value)
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
 ENGLISH_YEAR_GROUPS = [(-1, "Nursery"), (0, "Reception")] + [(n, f"Year {n}") for n in range(1, 14)]
 SCOTTISH_YEAR_GROUPS = (
     [(-1, "Nursery")]
@@ -122,10 +134,7 @@ def create_academic_year(
 
 
 def rename_year_group(year_group: YearGroup, name: str) -> YearGroup:
-    year_group.name = name
-    year_group.full_clean()
-    year_group.save()
-    return year_group
+    return _save_changes(year_group, {"name": name}, {"name"})
 
 
 @transaction.atomic
@@ -378,12 +387,19 @@ def add_guardian(
     return guardian
 
 
+GUARDIAN_FIELDS = {
+    "name",
+    "relationship",
+    "email",
+    "phone",
+    "parental_responsibility",
+    "priority",
+    "user",
+}
+
+
 def update_guardian(guardian: Guardian, **changes) -> Guardian:
-    for key, value in changes.items():
-        setattr(guardian, key, value)
-    guardian.full_clean()
-    guardian.save()
-    return guardian
+    return _save_changes(guardian, changes, GUARDIAN_FIELDS)
 
 
 def create_provider(
@@ -420,12 +436,21 @@ def place_pupil(
     return placement
 
 
+PLACEMENT_FIELDS = {
+    "provider",
+    "start_date",
+    "end_date",
+    "reason",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "report_frequency",
+    "report_format",
+}
+
+
 def update_placement(placement: Placement, **changes) -> Placement:
-    for key, value in changes.items():
-        setattr(placement, key, value)
-    placement.full_clean()
-    placement.save()
-    return placement
+    return _save_changes(placement, changes, PLACEMENT_FIELDS)
 
 
 @dataclass
@@ -458,12 +483,12 @@ def match_pupil(
 
 def update_dated_item(item, **changes):
     """Rename or re-date a term (start/end) or an assessment point (date)."""
-    for key, value in changes.items():
-        if hasattr(item, key):
-            setattr(item, key, value)
-    item.full_clean()
-    item.save()
-    return item
+    allowed = (
+        {"name", "date"}
+        if isinstance(item, AssessmentPoint)
+        else {"name", "start_date", "end_date"}
+    )
+    return _save_changes(item, {k: v for k, v in changes.items() if k in allowed}, allowed)
 
 
 @transaction.atomic
@@ -521,23 +546,9 @@ def link_pupil_user(pupil: Pupil, user) -> Pupil:
 
 def update_class(school_class: SchoolClass, **changes) -> SchoolClass:
     """Rename a class or change its main year group."""
-    for key in changes:
-        if key not in {"name", "year_group"}:
-            raise ValidationError({key: "This field cannot be changed here."})
-    for key, value in changes.items():
-        setattr(school_class, key, value)
-    school_class.full_clean()
-    school_class.save()
-    return school_class
+    return _save_changes(school_class, changes, {"name", "year_group"})
 
 
 def update_provider(provider: Provider, **changes) -> Provider:
     """Change a provider's name or contact details."""
-    for key in changes:
-        if key not in {"name", "kind", "email", "phone", "address"}:
-            raise ValidationError({key: "This field cannot be changed here."})
-    for key, value in changes.items():
-        setattr(provider, key, value)
-    provider.full_clean()
-    provider.save()
-    return provider
+    return _save_changes(provider, changes, {"name", "kind", "email", "phone", "address"})
