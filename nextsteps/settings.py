@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "nextsteps.accounts",
     "nextsteps.audit",
     "nextsteps.schools",
+    "nextsteps.curriculum",
+    "nextsteps.assessment",
     "nextsteps.interop",
     "nextsteps.portal",
     "nextsteps.api",

@@ -35,6 +35,9 @@ PERMISSIONS: dict[str, set[str]] = {
     "rollover": {K.HEAD, K.DEPUTY, K.ASSESSMENT_LEADER},
     "view_audit": {K.HEAD},
     "manage_placements": {K.HEAD, K.DEPUTY, K.INCLUSION_MANAGER},
+    "record_judgements": SENIOR | {K.CLASS_TEACHER, K.TEACHING_ASSISTANT},
+    "manage_curriculum": {K.HEAD, K.DEPUTY, K.ASSESSMENT_LEADER},
+    "lock_points": {K.HEAD, K.DEPUTY, K.ASSESSMENT_LEADER},
 }
 
 STAFF_KINDS = SENIOR | {K.CLASS_TEACHER, K.TEACHING_ASSISTANT}
