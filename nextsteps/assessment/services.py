@@ -84,9 +84,18 @@ def record_judgement(
         replaces_id=current_id,
     )
     if current is None:
-        CurrentJudgement.objects.create(
-            pupil=pupil, objective=objective, judgement=judgement, grade=grade
-        )
+        try:
+            with transaction.atomic():
+                CurrentJudgement.objects.create(
+                    pupil=pupil, objective=objective, judgement=judgement, grade=grade
+                )
+        except IntegrityError:
+            # Another editor filled this empty cell between our read and our write (no row
+            # existed to lock). Theirs stands; raising undoes our judgement too.
+            other = CurrentJudgement.objects.select_related("judgement__recorded_by").get(
+                pupil=pupil, objective=objective
+            )
+            raise StaleCell(other.judgement) from None
     else:
         current.judgement = judgement
         current.grade = grade
