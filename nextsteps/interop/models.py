@@ -47,6 +47,9 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written with every status or progress change. A busy job whose heartbeat stops is one
+    # whose worker died: see `stalled`.
+    updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -65,3 +68,8 @@ class ImportJob(models.Model):
     @property
     def busy(self) -> bool:
         return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+
+    @property
+    def step(self) -> str:
+        """The step under way, in words: "check" or "import"."""
+        return "check" if self.status == self.Status.CHECKING else "import"

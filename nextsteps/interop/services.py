@@ -2,11 +2,13 @@
 call these; the background tasks in tasks.py call `run_check` and `run_commit`."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django_tasks.base import TaskResultStatus
 
 from nextsteps.audit.context import acting_as
 from nextsteps.schools import policy
@@ -21,6 +23,10 @@ log = logging.getLogger(__name__)
 # assessment leader could make anyone a head.
 EXTRA_PERMISSION = {ImportJob.Kind.STAFF: "manage_staff"}
 PROGRESS_EVERY = 25
+# A check writes its progress every PROGRESS_EVERY rows, and an import writes once when it
+# starts (its rows are invisible until they commit), so a busy job silent for this long has
+# lost its worker. Ten minutes is far longer than any school's file takes.
+STALE_AFTER_MINUTES = 10
 
 
 def may_import(user, school, kind: str) -> bool:
@@ -102,10 +108,7 @@ def request_check(job: ImportJob) -> ImportJob:
         report=[],
         summary={},
     )
-    result = check_import.enqueue(job.pk)
-    _set(job, task_id=str(result.id)[:64])
-    job.refresh_from_db()
-    return job
+    return _enqueue(job, check_import)
 
 
 def request_commit(job: ImportJob) -> ImportJob:
@@ -115,17 +118,111 @@ def request_commit(job: ImportJob) -> ImportJob:
     if not job.can_commit:
         raise FileProblem("Only a file checked with no errors can be imported.")
     _set(job, status=ImportJob.Status.IMPORTING, progress_done=0, message="")
-    result = commit_import.enqueue(job.pk)
-    _set(job, task_id=str(result.id)[:64])
+    return _enqueue(job, commit_import)
+
+
+def _enqueue(job: ImportJob, task) -> ImportJob:
+    # Only the id is written here: an immediate backend has already run the task inside
+    # enqueue, and its outcome must stand.
+    result = task.enqueue(job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
     job.refresh_from_db()
     return job
 
 
 def _set(job: ImportJob, **fields):
-    """Write progress with a plain UPDATE, so it never races a save of the whole job."""
+    """Write progress with a plain UPDATE, so it never races a save of the whole job. Every
+    write is also the job's heartbeat."""
+    fields["updated_at"] = timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(**fields)
     for key, value in fields.items():
         setattr(job, key, value)
+
+
+def _finish(job: ImportJob, expected: str, **fields) -> bool:
+    """Write an outcome only if the job is still in the `expected` status, so that a run that
+    was given up on (and re-run) can never overwrite the outcome of the run that replaced it."""
+    fields["updated_at"] = timezone.now()
+    written = ImportJob.objects.filter(pk=job.pk, status=expected).update(**fields)
+    if written:
+        for key, value in fields.items():
+            setattr(job, key, value)
+    return bool(written)
+
+
+def _task_failed(job: ImportJob) -> bool:
+    """Whether the task queue recorded the job's current task as failed. Backends that keep no
+    results (the immediate one) or a result since deleted count as not failed."""
+    from .tasks import check_import, commit_import
+
+    if not job.task_id:
+        return False
+    task = check_import if job.status == ImportJob.Status.CHECKING else commit_import
+    try:
+        return task.get_result(job.task_id).status == TaskResultStatus.FAILED
+    except Exception:  # noqa: BLE001 (no result to read is not a failure of the job)
+        return False
+
+
+def stalled(job: ImportJob, now=None) -> bool:
+    """True when a job says it is checking or importing but nothing is running it any more:
+    its task failed outright, or it has written nothing for STALE_AFTER_MINUTES. Whatever the
+    dead run did was rolled back with its transaction, so nothing of it was saved."""
+    if not job.busy:
+        return False
+    now = now or timezone.now()
+    heartbeat = job.updated_at or job.created_at
+    if now - heartbeat > timedelta(minutes=STALE_AFTER_MINUTES):
+        return True
+    return _task_failed(job)
+
+
+class StillRunning(Exception):
+    pass
+
+
+def restart(job: ImportJob) -> ImportJob:
+    """Queue again the step (check or import) of a job that stopped part-way.
+    Raises StillRunning when the job is not stopped. Safe against the old run still being
+    alive after all: an import holds a lock on its job row until it commits, the restart
+    refuses a locked row (on PostgreSQL), and a finished run leaves the job out of the busy
+    status, so the same rows are never written twice."""
+    from .tasks import check_import, commit_import
+
+    if not stalled(job):
+        raise StillRunning("This import is still running: wait for it to finish.")
+    status = job.status
+    with transaction.atomic():
+        row = (
+            ImportJob.objects.select_for_update(skip_locked=True)
+            .filter(pk=job.pk, status=status)
+            .first()
+        )
+        if row is None:
+            raise StillRunning("This import is still running: wait for it to finish.")
+        fields = {"progress_done": 0, "message": ""}
+        if status == ImportJob.Status.CHECKING:
+            fields.update(report=[], summary={})
+        _set(job, **fields)
+    log.warning("restarting the %s of import %s, which had stopped", job.step, job.pk)
+    task = check_import if status == ImportJob.Status.CHECKING else commit_import
+    return _enqueue(job, task)
+
+
+def mark_failed(job_id: int, exc: BaseException) -> None:
+    """Record that a task ended with an exception that the step itself did not catch, so the
+    job does not stay busy for ever. Nothing was saved: the import's transaction rolled back."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or not job.busy:
+        return
+    step = "Checking" if job.status == ImportJob.Status.CHECKING else "Importing"
+    _finish(
+        job,
+        job.status,
+        status=ImportJob.Status.FAILED,
+        finished_at=timezone.now(),
+        message=f"{step} stopped with an unexpected error: {_describe(exc)}. Nothing was imported.",
+    )
 
 
 def _summary(entries: list[dict]) -> dict:
@@ -147,6 +244,7 @@ def run_check(job_id: int) -> dict:
     job = ImportJob.objects.select_related("school", "uploaded_by").get(pk=job_id)
     if job.status != ImportJob.Status.CHECKING:
         return job.summary
+    _set(job, progress_done=0)  # the first heartbeat: a worker has the job
     entries: list[dict] = []
     try:
         importer = _importer(job, apply=False)
@@ -155,25 +253,27 @@ def run_check(job_id: int) -> dict:
             entries.append(importer.run_row(line, cells))
             if done % PROGRESS_EVERY == 0:
                 _set(job, progress_done=done)
+        summary = _summary(entries)
+        _finish(
+            job,
+            ImportJob.Status.CHECKING,
+            status=ImportJob.Status.CHECKED,
+            report=entries,
+            summary=summary,
+            progress_done=len(entries),
+            checked_at=timezone.now(),
+        )
     except Exception as exc:
         log.exception("checking import %s failed", job.pk)
-        _set(
+        _finish(
             job,
+            ImportJob.Status.CHECKING,
             status=ImportJob.Status.FAILED,
             finished_at=timezone.now(),
             message=f"Checking stopped with an unexpected error: {_describe(exc)}. "
             "Nothing was imported.",
         )
         return {}
-    summary = _summary(entries)
-    _set(
-        job,
-        status=ImportJob.Status.CHECKED,
-        report=entries,
-        summary=summary,
-        progress_done=len(entries),
-        checked_at=timezone.now(),
-    )
     return summary
 
 
@@ -185,11 +285,15 @@ class ImportAborted(Exception):
 
 def run_commit(job_id: int) -> dict:
     """Import every row in one transaction: either all of it is written or none of it.
+    The job is marked done inside that same transaction, with its row locked, so rows are
+    written exactly when the job says "done", and a second run of the same job (one restarted
+    because it looked stopped) waits for the first and then finds nothing left to do.
     Progress is reported at the end, since nothing inside the transaction is visible to
     other connections until it commits."""
     job = ImportJob.objects.select_related("school", "uploaded_by").get(pk=job_id)
     if job.status != ImportJob.Status.IMPORTING:
         return job.summary
+    _set(job, progress_done=0)  # the heartbeat: a worker has the job
     entries: list[dict] = []
     line = None
     try:
@@ -197,13 +301,29 @@ def run_commit(job_id: int) -> dict:
         table = read_table(bytes(job.content), job.original_name)
         source = f"import #{job.pk} ({job.original_name})"[:200]
         with acting_as(job.uploaded_by, source=source), transaction.atomic():
+            mine = ImportJob.objects.select_for_update().filter(
+                pk=job.pk, status=ImportJob.Status.IMPORTING
+            )
+            if not mine.exists():
+                return {}  # another run finished it while this one waited
             for line, cells in table.rows:
                 entries.append(importer.run_row(line, cells))
             if any(e["action"] == "error" for e in entries):
                 raise ImportAborted(entries)
+            summary = _summary(entries)
+            _finish(
+                job,
+                ImportJob.Status.IMPORTING,
+                status=ImportJob.Status.DONE,
+                report=entries,
+                summary=summary,
+                progress_done=job.progress_total,
+                finished_at=timezone.now(),
+            )
     except ImportAborted:
-        _set(
+        _finish(
             job,
+            ImportJob.Status.IMPORTING,
             status=ImportJob.Status.FAILED,
             report=entries,
             summary=_summary(entries),
@@ -215,23 +335,15 @@ def run_commit(job_id: int) -> dict:
     except Exception as exc:
         log.exception("import %s failed at line %s", job.pk, line)
         where = f" at line {line}" if line else ""
-        _set(
+        _finish(
             job,
+            ImportJob.Status.IMPORTING,
             status=ImportJob.Status.FAILED,
             finished_at=timezone.now(),
             message=f"Nothing was imported: an unexpected error stopped the import{where} "
             f"({_describe(exc)}). The records are exactly as they were before.",
         )
         return {}
-    summary = _summary(entries)
-    _set(
-        job,
-        status=ImportJob.Status.DONE,
-        report=entries,
-        summary=summary,
-        progress_done=job.progress_total,
-        finished_at=timezone.now(),
-    )
     return summary
 
 

@@ -52,7 +52,9 @@ def index(request):
     rolling = _schools(user, "rollover")
     if not (importing or exporting or rolling):
         raise PermissionDenied
-    jobs = services.jobs_for(user).select_related("school", "uploaded_by")[:20]
+    jobs = list(services.jobs_for(user).select_related("school", "uploaded_by")[:20])
+    for job in jobs:
+        job.stopped = services.stalled(job)
     return render(
         request,
         "interop/index.html",
@@ -155,7 +157,9 @@ def mapping(request, pk):
 def job_detail(request, pk):
     job = _job_for(request.user, pk)
     done = job.status == ImportJob.Status.DONE
-    return render(request, "interop/job.html", {"job": job, "preview": _preview(job), "done": done})
+    context = {"job": job, "preview": _preview(job), "done": done}
+    context["stopped"] = services.stalled(job)
+    return render(request, "interop/job.html", context)
 
 
 def _preview(job: ImportJob):
@@ -168,17 +172,32 @@ def _preview(job: ImportJob):
 @login_required
 def job_progress(request, pk):
     job = _job_for(request.user, pk)
-    response = render(request, "interop/_progress.html", {"job": job})
-    if request.htmx and not job.busy:
-        # the job finished while the page was open: reload it to show the report
+    stopped = services.stalled(job)
+    response = render(request, "interop/_progress.html", {"job": job, "stopped": stopped})
+    if request.htmx and (stopped or not job.busy):
+        # the job finished (or was found stopped) while the page was open: reload it to show
+        # the report, or the button to run it again
         response["HX-Refresh"] = "true"
     return response
+
+
+def _run_again(request, job) -> bool:
+    """Restart a stopped job's step; False when the job is not stopped."""
+    if not services.stalled(job):
+        return False
+    try:
+        services.restart(job)
+    except services.StillRunning as exc:
+        messages.error(request, str(exc))
+    return True
 
 
 @login_required
 @require_POST
 def commit(request, pk):
     job = _job_for(request.user, pk)
+    if job.status == ImportJob.Status.IMPORTING and _run_again(request, job):
+        return redirect("interop:job", pk=job.pk)
     try:
         services.request_commit(job)
     except FileProblem as exc:
@@ -190,6 +209,8 @@ def commit(request, pk):
 @require_POST
 def recheck(request, pk):
     job = _job_for(request.user, pk)
+    if job.status == ImportJob.Status.CHECKING and _run_again(request, job):
+        return redirect("interop:job", pk=job.pk)
     try:
         services.request_check(job)
     except FileProblem as exc:
