@@ -95,6 +95,17 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", f"{P}/placements/{{placement_id}}"): Access(SENIOR | {K.TRUST_STAFF, K.PROVIDER_STAFF}),
     ("POST", f"{P}/placements"): _perm("manage_placements"),
     ("PATCH", f"{P}/placements/{{placement_id}}"): _perm("manage_placements"),
+    ("GET", f"{P}/scales"): Access(EVERYONE, scoped=True),
+    ("GET", f"{P}/frameworks"): Access(EVERYONE, scoped=True),
+    ("GET", f"{P}/frameworks/{{framework_id}}"): Access(EVERYONE),
+    ("GET", f"{P}/subjects/{{subject_id}}/objectives"): Access(EVERYONE),
+    ("GET", f"{P}/pupils/{{pupil_id}}/judgements"): Access(PUPIL_READERS),
+    ("GET", f"{P}/classes/{{class_id}}/judgements"): Access(
+        SENIOR | {K.TRUST_STAFF, K.CLASS_TEACHER, K.TEACHING_ASSISTANT}
+    ),
+    ("GET", f"{P}/pupils/{{pupil_id}}/objectives/{{objective_id}}/history"): Access(PUPIL_READERS),
+    ("POST", f"{P}/judgements"): _perm("record_judgements"),
+    ("POST", f"{P}/judgements/bulk"): Access(EVERYONE, scoped=True),
 }
 
 # Routes outside the schema that need no sign-in: the schema itself and the docs page.

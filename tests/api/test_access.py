@@ -271,10 +271,70 @@ CASES = [
         {"provider": 403, "other_provider": 404, "head": 404},
         lambda c: {"end_date": (timezone.localdate() + timedelta(days=30)).isoformat()},
     ),
+    Case("GET", "/scales", "parent", 200),
+    Case("GET", "/frameworks", "teacher", 200),
+    # the test framework is a shared one (no owning school): everyone signed in may read it;
+    # a school's own framework is hidden from others (tests/api/test_judgements.py)
+    Case("GET", "/frameworks/{framework}", "teacher", 200),
+    Case("GET", "/subjects/{maths}/objectives", "ta", 200),
+    Case(
+        "GET",
+        "/pupils/{amara}/judgements",
+        "parent",
+        200,
+        {"other_teacher": 404, "other_parent": 404, "provider": 404, "governor": 404},
+    ),
+    Case(
+        "GET",
+        "/classes/{oak}/judgements",
+        "teacher",
+        200,
+        {"other_teacher": 404, "parent": 404, "governor": 404, "ap_head": 404},
+    ),
+    Case(
+        "GET",
+        "/pupils/{amara}/objectives/{objective}/history",
+        "teacher",
+        200,
+        {"other_teacher": 404, "other_parent": 404, "ap_head": 404},
+    ),
+    Case(
+        "POST",
+        "/judgements",
+        "ta",
+        201,
+        {"parent": 403, "pupil": 403, "other_teacher": 404, "governor": 404, "provider": 404},
+        lambda c: {
+            "pupil_id": c.amara.pk,
+            "objective_id": c.maths.objectives[0].pk,
+            "grade_id": c.maths.grades["S"].pk,
+            "expected_judgement_id": None,
+        },
+    ),
+    Case(
+        "POST",
+        "/judgements/bulk",
+        "teacher",
+        200,
+        {},
+        lambda c: {
+            "items": [
+                {
+                    "pupil_id": c.amara.pk,
+                    "objective_id": c.maths.objectives[1].pk,
+                    "grade_id": c.maths.grades["D"].pk,
+                    "expected_judgement_id": None,
+                }
+            ]
+        },
+    ),
 ]
 
 
 def _ids(cast) -> dict:
+    from tests.curriculum_cast import build_maths
+
+    cast.objects["maths"] = build_maths(cast.school)
     group = services.create_group(cast.school, "Reading focus", "focus")
     services.add_to_group(group, cast.bartholomew)
     return {
@@ -290,6 +350,9 @@ def _ids(cast) -> dict:
         "amara_guardian": cast.amara.guardians.get().pk,
         "north": cast.north.pk,
         "priya_placement": cast.priya.placements.get().pk,
+        "framework": cast.maths.framework.pk,
+        "maths": cast.maths.maths.pk,
+        "objective": cast.maths.objectives[0].pk,
     }
 
 
