@@ -80,13 +80,13 @@ def test_feedback_is_append_only_and_the_latest_per_kind_shows(cast, lesson):
 
 def test_bad_feedback_is_refused_and_nothing_saved(cast, lesson):
     cases = [
-        dict(pupil=cast.amara, kind="peer", light="green"),  # no partner
-        dict(pupil=cast.amara, kind="peer", light="green", partner=cast.amara),
-        dict(pupil=cast.amara, kind="peer", light="green", partner=cast.zebedee),  # 4 Ash
-        dict(pupil=cast.zebedee, kind="teacher", light="green"),
-        dict(pupil=cast.amara, kind="teacher", light="purple"),
-        dict(pupil=cast.amara, kind="boss", light="red"),
-        dict(pupil=cast.amara, kind="teacher"),
+        {"pupil": cast.amara, "kind": "peer", "light": "green"},  # no partner
+        {"pupil": cast.amara, "kind": "peer", "light": "green", "partner": cast.amara},
+        {"pupil": cast.amara, "kind": "peer", "light": "green", "partner": cast.zebedee},  # 4 Ash
+        {"pupil": cast.zebedee, "kind": "teacher", "light": "green"},
+        {"pupil": cast.amara, "kind": "teacher", "light": "purple"},
+        {"pupil": cast.amara, "kind": "boss", "light": "red"},
+        {"pupil": cast.amara, "kind": "teacher"},
     ]
     for case in cases:
         pupil = case.pop("pupil")
