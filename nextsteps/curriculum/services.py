@@ -370,3 +370,15 @@ def load_shipped(refresh: bool = False) -> dict[str, str]:
         else:
             outcome[code] = "unchanged"
     return outcome
+
+
+@transaction.atomic
+def set_success_criteria(objective: Objective, texts) -> Objective:
+    """Replace an objective's success criteria with `texts` (blank lines dropped), in order."""
+    texts = [t.strip() for t in texts if t and t.strip()]
+    objective.success_criteria.all().delete()
+    for position, text in enumerate(texts):
+        _clean_save(
+            SuccessCriterion(objective=objective, text=text, order=position), exclude=["objective"]
+        )
+    return objective

@@ -108,9 +108,12 @@ def read_file(content: bytes, filename: str) -> Checked:
         raw, problems = _read_yaml(text)
     else:
         return Checked(None, [Problem(None, "Upload a .yaml, .yml or .csv file.")])
-    if problems:
+    if raw is None:
         return Checked(None, problems)
-    return check_spec(raw)
+    # Report the reading problems and the content problems together, in line order.
+    checked = check_spec(raw)
+    checked.problems = sorted(problems + checked.problems, key=lambda p: p.line or 0)
+    return checked
 
 
 def _read_yaml(text: str) -> tuple[dict | None, list[Problem]]:
