@@ -120,19 +120,19 @@ BAD_FILES = [
         "duplicate code",
         GOOD.replace("code: M2", "code: M1").encode(),
         "fw.yaml",
-        ["Line 13: The objective code 'M1' is used twice in Maths (first on line 12)."],
+        ["Line 14: The objective code 'M1' is used twice in Maths (first on line 12)."],
     ),
     (
         "missing statement",
         GOOD.replace("statement: Adds}", "statement: ''}").encode(),
         "fw.yaml",
-        ["Line 13: The statement is missing."],
+        ["Line 14: The statement is missing."],
     ),
     (
         "unknown stage",
         GOOD.replace("code: M3, stage: B", "code: M3, stage: Z").encode(),
         "fw.yaml",
-        ["Line 14: Unknown stage 'Z': the stages are A, B."],
+        ["Line 15: Unknown stage 'Z': the stages are A, B."],
     ),
     (
         "bad key flag",
