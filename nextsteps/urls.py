@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from nextsteps.api.api import api
+from nextsteps.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

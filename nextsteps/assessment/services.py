@@ -60,7 +60,7 @@ def record_judgement(
     is already current writes nothing and returns the current judgement."""
     _check_grade(objective, grade)
     current = (
-        CurrentJudgement.objects.select_for_update()
+        CurrentJudgement.objects.select_for_update(of=("self",))
         .select_related("judgement__recorded_by")
         .filter(pupil=pupil, objective=objective)
         .first()

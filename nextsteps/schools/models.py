@@ -50,6 +50,11 @@ class School(models.Model):
     year_start_month = models.PositiveSmallIntegerField(
         default=9, help_text="The month the school year begins (9 in England, 8 in Scotland)."
     )
+    settings = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Tunable rules, e.g. {"suggestion_rule": {"expected_share": "0.8"}}',
+    )
 
     class Meta:
         ordering = ["name"]

@@ -195,3 +195,19 @@ def test_outsiders_are_refused_the_summary_screen(cast, maths, client, role):
         for surname in hidden:
             assert surname not in response.content.decode()
     assert not SummaryJudgement.objects.exists() and not summary.is_locked(autumn)
+
+
+def test_a_school_tunes_the_suggestion_rule_in_its_settings(cast):
+    from decimal import Decimal
+
+    from nextsteps.assessment.rules import thresholds_for
+
+    default = thresholds_for(cast.school)
+    cast.school.settings = {"suggestion_rule": {"expected_share": "0.75"}}
+    cast.school.save()
+    cast.school.refresh_from_db()
+    tuned = thresholds_for(cast.school)
+    assert tuned.expected_share == Decimal("0.75") != default.expected_share
+    cast.school.settings = {"suggestion_rule": {"expected_share": "1.5"}}
+    with pytest.raises(ValueError):
+        thresholds_for(cast.school)
