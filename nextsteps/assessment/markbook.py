@@ -3,7 +3,6 @@ spreadsheet. Saves go through assessment.services.record_judgement with the judg
 page showed, so that two people editing one cell never lose a change silently."""
 
 import json
-from datetime import date
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -359,7 +358,9 @@ def history(request, pupil_pk, objective_pk):
 class WorkingStageForm(forms.Form):
     stage = forms.TypedChoiceField(coerce=int, label="Working at")
     since = forms.DateField(
-        label="Since", widget=forms.DateInput(attrs={"type": "date"}), initial=date.today
+        label="Since",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
     )
     reason = forms.CharField(label="Reason (optional)", max_length=200, required=False)
 
