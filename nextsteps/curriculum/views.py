@@ -311,7 +311,9 @@ def objective_edit(request, pk):
 def _back_to_editor(objective, **query):
     url = reverse("curriculum:framework_edit", args=[objective.subject.framework_id])
     if query:
-        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+        # No fragment here: browsers skip autofocus when the address targets an element, and
+        # the moved objective's button takes the focus (and scrolls into view) instead.
+        return redirect(url + "?" + "&".join(f"{k}={v}" for k, v in query.items()))
     return redirect(f"{url}#objective-{objective.pk}")
 
 
