@@ -34,6 +34,8 @@ SCHOOL_VIEWERS = {
 OAKFIELD_VIEWERS = SCHOOL_VIEWERS - {"ap_head"}
 MANAGE_PUPILS = {"head", "leader", "senco"}
 RECORD_OAK = {"head", "leader", "senco", "teacher", "ta"}
+STAFF = OAKFIELD_VIEWERS - {"governor"} | {"ap_head"}
+RECORDERS = {"head", "leader", "senco", "teacher", "other_teacher", "ta", "ap_head"}
 
 # name: (how to build the URL's args from the cast, HTTP method, roles let in)
 # "Let in" means a 2xx, or a redirect that is not to the sign-in page.
@@ -64,6 +66,20 @@ ROUTES = {
     "audit:log": (lambda c: [], "get", {"head", "ap_head"}),
     "portal:me": (lambda c: [], "get", {"pupil", "parent", "other_parent"}),
     "portal:child": (lambda c: [c.amara.pk], "get", OAK_STAFF | {"parent", "pupil"}),
+    "assessment:markbook": (lambda c: [], "get", STAFF),
+    "assessment:markbook_class": (lambda c: [c.oak.pk], "get", OAK_STAFF),
+    "assessment:markbook_group": (lambda c: [c.group.pk], "get", OAKFIELD_VIEWERS - {"governor"}),
+    "assessment:markbook_save": (lambda c: [], "post", RECORDERS),
+    "assessment:markbook_history": (
+        lambda c: [c.amara.pk, c.maths.objectives[0].pk],
+        "get",
+        OAK_STAFF,
+    ),
+    "assessment:markbook_working_stage": (
+        lambda c: [c.amara.pk, c.maths.maths.pk],
+        "get",
+        RECORD_OAK,
+    ),
     "assessment:lesson_list": (lambda c: [c.oak.pk], "get", RECORD_OAK),
     "assessment:lesson_create": (lambda c: [c.oak.pk], "get", RECORD_OAK),
     "assessment:lesson_capture": (lambda c: [c.lesson.pk], "get", RECORD_OAK),

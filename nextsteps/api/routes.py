@@ -34,6 +34,7 @@ PUPIL_READERS = SENIOR | {
     "pupil",
 }
 CONTACT_READERS = PUPIL_READERS - {"parent", "pupil"}
+CLASS_READERS = SENIOR | {K.TRUST_STAFF, K.CLASS_TEACHER, K.TEACHING_ASSISTANT}
 
 
 @dataclass(frozen=True)
@@ -100,12 +101,21 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", f"{P}/frameworks/{{framework_id}}"): Access(EVERYONE),
     ("GET", f"{P}/subjects/{{subject_id}}/objectives"): Access(EVERYONE),
     ("GET", f"{P}/pupils/{{pupil_id}}/judgements"): Access(PUPIL_READERS),
-    ("GET", f"{P}/classes/{{class_id}}/judgements"): Access(
-        SENIOR | {K.TRUST_STAFF, K.CLASS_TEACHER, K.TEACHING_ASSISTANT}
-    ),
+    ("GET", f"{P}/classes/{{class_id}}/judgements"): Access(CLASS_READERS),
     ("GET", f"{P}/pupils/{{pupil_id}}/objectives/{{objective_id}}/history"): Access(PUPIL_READERS),
     ("POST", f"{P}/judgements"): _perm("record_judgements"),
     ("POST", f"{P}/judgements/bulk"): Access(EVERYONE, scoped=True),
+    ("GET", f"{P}/classes/{{class_id}}/lessons"): Access(CLASS_READERS),
+    ("POST", f"{P}/classes/{{class_id}}/lessons"): _perm("record_judgements"),
+    ("GET", f"{P}/lessons/{{lesson_id}}"): Access(CLASS_READERS),
+    ("POST", f"{P}/lessons/{{lesson_id}}/feedback"): _perm("record_judgements"),
+    ("GET", f"{P}/pupils/{{pupil_id}}/conversations"): Access(CONTACT_READERS),
+    ("POST", f"{P}/pupils/{{pupil_id}}/conversations"): _perm("record_judgements"),
+    ("GET", f"{P}/classes/{{class_id}}/summaries"): Access(CLASS_READERS),
+    ("POST", f"{P}/summaries"): _perm("record_judgements"),
+    ("POST", f"{P}/assessment-points/{{point_id}}/lock"): _perm("lock_points"),
+    ("DELETE", f"{P}/assessment-points/{{point_id}}/lock"): _perm("lock_points"),
+    ("GET", f"{P}/pupils/{{pupil_id}}/next-steps"): Access(PUPIL_READERS),
 }
 
 # Routes outside the schema that need no sign-in: the schema itself and the docs page.

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from nextsteps.assessment.lessons import create_lesson
 from nextsteps.schools import services
 from nextsteps.schools.models import Role
 
@@ -312,6 +313,90 @@ CASES = [
         },
     ),
     Case(
+        "GET",
+        "/classes/{oak}/lessons",
+        "ta",
+        200,
+        {"other_teacher": 404, "parent": 404, "governor": 404},
+    ),
+    Case(
+        "POST",
+        "/classes/{oak}/lessons",
+        "teacher",
+        201,
+        {"trust_staff": 403, "other_teacher": 404, "parent": 404},
+        lambda c: {"date": today(), "learning_intention": "To compare fractions"},
+    ),
+    Case("GET", "/lessons/{lesson}", "teacher", 200, {"other_teacher": 404, "pupil": 404}),
+    Case(
+        "POST",
+        "/lessons/{lesson}/feedback",
+        "ta",
+        201,
+        {"trust_staff": 403, "other_teacher": 404, "parent": 404},
+        lambda c: {"pupil_id": c.amara.pk, "kind": "teacher", "light": "green"},
+    ),
+    Case(
+        "GET",
+        "/pupils/{amara}/conversations",
+        "teacher",
+        200,
+        {"parent": 403, "pupil": 403, "other_teacher": 404, "provider": 404},
+    ),
+    Case(
+        "POST",
+        "/pupils/{amara}/conversations",
+        "teacher",
+        201,
+        {"parent": 403, "trust_staff": 403, "other_teacher": 404},
+        lambda c: {
+            "date": today(),
+            "went_well": "Explained the method",
+            "next_steps": "Use bar models",
+        },
+    ),
+    Case(
+        "GET",
+        "/classes/{oak}/summaries?subject_id={maths}&point_id={point}",
+        "teacher",
+        200,
+        {"other_teacher": 404, "parent": 404},
+    ),
+    Case(
+        "POST",
+        "/summaries",
+        "teacher",
+        201,
+        {"parent": 403, "trust_staff": 403, "other_teacher": 404},
+        lambda c: {
+            "pupil_id": c.amara.pk,
+            "subject_id": c.maths.maths.pk,
+            "point_id": c.year.assessment_points.order_by("date").first().pk,
+            "grade_id": c.maths.summary.grades.get(short_label="EXS").pk,
+        },
+    ),
+    Case(
+        "POST",
+        "/assessment-points/{point}/lock",
+        "leader",
+        200,
+        {"teacher": 403, "ap_head": 404, "parent": 404},
+    ),
+    Case(
+        "DELETE",
+        "/assessment-points/{point}/lock",
+        "leader",
+        200,
+        {"teacher": 403, "ap_head": 404},
+    ),
+    Case(
+        "GET",
+        "/pupils/{amara}/next-steps",
+        "parent",
+        200,
+        {"other_parent": 404, "other_teacher": 404, "governor": 404},
+    ),
+    Case(
         "POST",
         "/judgements/bulk",
         "teacher",
@@ -353,6 +438,10 @@ def _ids(cast) -> dict:
         "framework": cast.maths.framework.pk,
         "maths": cast.maths.maths.pk,
         "objective": cast.maths.objectives[0].pk,
+        "lesson": create_lesson(
+            cast.oak, date=timezone.localdate(), learning_intention="To add", by=cast.teacher
+        ).pk,
+        "point": cast.year.assessment_points.order_by("date").first().pk,
     }
 
 
@@ -376,7 +465,7 @@ def test_route_allows_its_roles_and_refuses_outsiders(api, cast, case):
 
 
 def test_every_route_in_the_schema_has_a_case(openapi_schema):
-    covered = {(c.method, "/api/v1" + c.path) for c in CASES}
+    covered = {(c.method, "/api/v1" + c.path.split("?")[0]) for c in CASES}
     normalised = set()
     for method, path in covered:
         parts = ["{}" if part.startswith("{") else part for part in path.split("/")]
