@@ -216,11 +216,13 @@ def framework_copy(request, pk):
 
 
 @login_required
-@require_POST
 def objective_add(request, pk):
     framework = _framework_for(request.user, pk, "manage_curriculum")
     if not _editable(request.user, framework):
         raise PermissionDenied
+    if request.method != "POST":
+        # The form lives at the foot of the editor.
+        return redirect(reverse("curriculum:framework_edit", args=[framework.pk]) + "#add-heading")
     post = request.POST
     values = {k: post.get(k, "").strip() for k in ("strand", "stage", "code")}
     values["statement"] = post.get("statement", "").strip()
