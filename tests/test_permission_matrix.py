@@ -11,6 +11,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from nextsteps.assessment.lessons import create_lesson
+from nextsteps.curriculum.models import Framework, Objective
+from nextsteps.curriculum.services import copy_for_school
 from nextsteps.schools import services
 from nextsteps.schools.models import Pupil
 from tests.cast import ROLES
@@ -34,6 +36,7 @@ SCHOOL_VIEWERS = {
 OAKFIELD_VIEWERS = SCHOOL_VIEWERS - {"ap_head"}
 MANAGE_PUPILS = {"head", "leader", "senco"}
 RECORD_OAK = {"head", "leader", "senco", "teacher", "ta"}
+CURRICULUM_READERS = {"head", "leader", "senco", "teacher", "other_teacher", "ta"}
 STAFF = OAKFIELD_VIEWERS - {"governor"} | {"ap_head"}
 RECORDERS = {"head", "leader", "senco", "teacher", "other_teacher", "ta", "ap_head"}
 
@@ -66,6 +69,19 @@ ROUTES = {
     "audit:log": (lambda c: [], "get", {"head", "ap_head"}),
     "portal:me": (lambda c: [], "get", {"pupil", "parent", "other_parent"}),
     "portal:child": (lambda c: [c.amara.pk], "get", OAK_STAFF | {"parent", "pupil"}),
+    "curriculum:framework_list": (lambda c: [], "get", CURRICULUM_READERS | {"ap_head"}),
+    "curriculum:framework_detail": (lambda c: [c.framework.pk], "get", CURRICULUM_READERS),
+    "curriculum:export": (lambda c: [c.framework.pk, "csv"], "get", CURRICULUM_READERS),
+    "curriculum:adopt": (lambda c: [c.framework.pk], "post", {"head", "leader"}),
+    "curriculum:framework_edit": (lambda c: [c.framework.pk], "get", {"head", "leader"}),
+    "curriculum:framework_copy": (lambda c: [c.framework.pk], "post", {"head", "leader"}),
+    "curriculum:objective_add": (lambda c: [c.framework.pk], "get", {"head", "leader"}),
+    "curriculum:objective_edit": (lambda c: [c.objective.pk], "get", {"head", "leader"}),
+    "curriculum:objective_move": (lambda c: [c.objective.pk], "post", {"head", "leader"}),
+    "curriculum:objective_retire": (lambda c: [c.objective.pk], "post", {"head", "leader"}),
+    "curriculum:objective_restore": (lambda c: [c.objective.pk], "post", {"head", "leader"}),
+    "curriculum:import": (lambda c: [], "get", {"head", "leader", "ap_head"}),
+    "curriculum:import_confirm": (lambda c: [], "post", {"head", "leader", "ap_head"}),
     "assessment:markbook": (lambda c: [], "get", STAFF),
     "assessment:markbook_class": (lambda c: [c.oak.pk], "get", OAK_STAFF),
     "assessment:markbook_group": (lambda c: [c.group.pk], "get", OAKFIELD_VIEWERS - {"governor"}),
@@ -149,6 +165,11 @@ def matrix_cast(cast):
         cast.oak, date=timezone.localdate(), learning_intention="To add", by=cast.teacher
     )
     cast.objects["point"] = cast.year.assessment_points.order_by("date").first()
+    shipped = Framework.objects.get(code="england-primary", version=1)
+    cast.objects["framework"] = copy_for_school(shipped, cast.school, by=cast.head)
+    cast.objects["objective"] = Objective.objects.get(
+        subject__framework=cast.framework, code="M3.2"
+    )
     for pupil in Pupil.objects.all():
         if pupil.enrolments.filter(school=cast.school).exists():
             services.add_to_group(cast.group, pupil)

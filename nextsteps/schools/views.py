@@ -188,6 +188,7 @@ def class_detail(request, pk):
             "selected_group": group_id,
             "staff_links": school_class.staff_links.select_related("user"),
             "can_manage": can_manage,
+            "can_record": policy.can(user, "record_judgements", school_class.school),
             "staff_form": staff_form,
         },
     )
