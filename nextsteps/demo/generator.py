@@ -25,6 +25,7 @@ from nextsteps.schools import services
 from nextsteps.schools.models import Group, Placement, Provider, Role, School, Trust
 
 from . import names
+from .assessment import History
 
 DEFAULT_SEED = 2718
 DEMO_PASSWORD = "nextsteps-demo"
@@ -157,6 +158,18 @@ class DemoSummary:
     placements: int = 0
     academic_years: list[str] = field(default_factory=list)
     logins: list[Login] = field(default_factory=list)
+    judgements: int = 0
+    summary_judgements: int = 0
+    lessons: int = 0
+    feedback: int = 0
+    conversations: int = 0
+
+    def assessment_line(self) -> str:
+        return (
+            f"{self.judgements:,} judgements, {self.summary_judgements:,} summary judgements, "
+            f"{self.lessons:,} lessons with {self.feedback:,} pieces of feedback, "
+            f"{self.conversations:,} learner conversations"
+        )
 
 
 @dataclass
@@ -486,6 +499,7 @@ class _Builder:
 
     def run(self, *, schools: int, pupils_per_school: int, years: int) -> DemoSummary:
         self.trust = services.create_trust(TRUST_NAME)
+        self.history = History(self.seed, self.today)
         for first, username in (("Morgan", "trust@brightpath.example"), ("Helen", "")):
             _, last = self.adult_name()
             user = self.user(first, last, TRUST_DOMAIN, username)
@@ -502,6 +516,13 @@ class _Builder:
         self.primary("Glenburn Primary School", "glenburn", "scotland", pupils_per_school, years, 0)
         self.progress("Building Riverside Learning Hub")
         self.hub(years)
+        history = self.history
+        self.summary.judgements = history.judgements
+        self.summary.summary_judgements = history.summaries
+        self.summary.lessons = history.lessons
+        self.summary.feedback = history.feedback
+        self.summary.conversations = history.conversations
+        self.progress(f"Assessment history: {self.summary.assessment_line()}")
         self.summary.logins = [Login(role, username) for role, username in WELL_KNOWN]
         return self.summary
 
@@ -619,6 +640,8 @@ class _Builder:
         for p in signing_in:
             self.give_sign_in(p)
         self.groups(school, on_roll, current, england)
+        self.progress(f"Writing the assessment history of {name}")
+        self.history.school(school, "england" if england else "scotland", roll, years, current)
         return school
 
     def choose_well_known_family(self, families, current, older):
@@ -813,4 +836,5 @@ class _Builder:
             services.add_to_group(focus, p.pupil)
         for p in rng.sample(current_roll, 5):
             services.add_to_group(intervention, p.pupil)
+        self.history.school(hub, "hub", roll, years, current)
         return hub
