@@ -2,13 +2,17 @@
 
 A benchmark is a file bench/NAME.py whose docstring's first line describes it and whose
 `run(repeat)` returns {figure name: figure(value, baseline)}. Each figure is measured beside a
-baseline in the same run, so the ratio means something on any machine.
+baseline in the same run, so the ratio means something on any machine. A benchmark may also
+take the command's options (`run(repeat, options=...)`), name a database of its own
+(DEFAULT_DATABASE_URL, used unless --database-url is given) and create it
+(`prepare_database(url, rebuild)`).
 
 The data is the demo set at the size asked for, generated once into its own database (by
 default .bench/<size>.sqlite3) and reused, so a repeat run only times.
 """
 
 import importlib.util
+import inspect
 import statistics
 import time
 from collections.abc import Callable
@@ -46,6 +50,27 @@ def load(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def own_database(name: str) -> str:
+    """The database the benchmark asks for, or "" for the kept demo set."""
+    return getattr(load(name), "DEFAULT_DATABASE_URL", "")
+
+
+def prepare_database(names, url: str, rebuild: bool) -> None:
+    """Let the benchmarks that can create their database do so before a run uses it."""
+    for name in names:
+        prepare = getattr(load(name), "prepare_database", None)
+        if prepare is not None:
+            prepare(url, rebuild)
+
+
+def run_one(name: str, options: dict) -> dict:
+    """Run one benchmark, passing the command's options to those whose run() takes them."""
+    module = load(name)
+    if "options" in inspect.signature(module.run).parameters:
+        return module.run(options["repeat"], options=options)
+    return module.run(options["repeat"])
 
 
 def data_file(data_dir: Path, *, seed: int, schools: int, pupils_per_school: int, years: int):

@@ -48,7 +48,26 @@ class Command(BaseCommand):
             help="use this database instead (empty, or holding the demo set already)",
         )
         parser.add_argument(
-            "--rebuild", action="store_true", help="throw away the kept SQLite data and rebuild"
+            "--rebuild", action="store_true", help="throw away the kept data and rebuild"
+        )
+        load = parser.add_argument_group("load benchmarks (markbook)")
+        load.add_argument(
+            "--teachers", type=int, default=50, help="simulated teachers (default %(default)s)"
+        )
+        load.add_argument(
+            "--seconds", type=float, default=20.0, help="length of each phase (default %(default)s)"
+        )
+        load.add_argument(
+            "--think",
+            type=float,
+            default=1.0,
+            help="mean pause between one teacher's requests, 0 for none (default %(default)s)",
+        )
+        load.add_argument(
+            "--workers",
+            type=int,
+            default=0,
+            help="gunicorn sync workers (default 2 x CPUs + 1)",
         )
 
     def handle(self, *args, names, **options):
@@ -76,26 +95,64 @@ class Command(BaseCommand):
 
     def run_in_child(self, names, options):
         """Run again in a child process whose DATABASE_URL is the benchmark database, so the
-        generated data never touches the database this command was started with."""
-        url = options["database_url"]
-        if not url:
-            path = benchmarks.data_file(
-                Path(options["data_dir"]),
-                seed=options["seed"],
-                schools=options["schools"],
-                pupils_per_school=options["pupils_per_school"],
-                years=options["years"],
-            )
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if options["rebuild"]:
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{path}{suffix}").unlink(missing_ok=True)
-            url = f"sqlite:///{path.resolve()}"
-        argv = [sys.executable, "-m", "nextsteps.cli", "bench", *names]
-        for option in ("seed", "schools", "pupils_per_school", "years", "repeat"):
-            argv += [f"--{option.replace('_', '-')}", str(options[option])]
+        generated data never touches the database this command was started with. Benchmarks
+        that name a database of their own run in a child of their own against it."""
+        by_database: dict[str, list[str]] = {}
+        for name in names:
+            url = options["database_url"] or benchmarks.own_database(name)
+            by_database.setdefault(url, []).append(name)
+        figures = {}
+        for url, group in by_database.items():
+            if url:
+                try:
+                    benchmarks.prepare_database(group, url, options["rebuild"])
+                except Exception as exc:
+                    raise CommandError(f"Could not prepare the database {url}: {exc}") from exc
+            figures.update(self.child(group, url or self.kept_sqlite(options), options))
         if options["json"]:
-            argv.append("--json")
+            self.stdout.write(json.dumps({"figures": figures}, sort_keys=True))
+            return
+        self.stdout.write(
+            f"{options['schools']} English primaries x {options['pupils_per_school']} pupils, "
+            f"{options['years']} earlier year(s); in-process figures are the median of "
+            f"{options['repeat']} runs each"
+        )
+        self.stdout.write(f"{'figure':<20} {'value':>12} {'baseline':>12} {'ratio':>8}")
+        for name, fig in figures.items():
+            ratio = "-" if fig["ratio"] is None else f"{fig['ratio']:.2f}"
+            self.stdout.write(
+                f"{name:<20} {fig['value']:>9.3f} {fig['unit']:<5} "
+                f"{fig['baseline']:>9.3f} {fig['unit']:<5} {ratio:>8}"
+            )
+
+    def kept_sqlite(self, options) -> str:
+        path = benchmarks.data_file(
+            Path(options["data_dir"]),
+            seed=options["seed"],
+            schools=options["schools"],
+            pupils_per_school=options["pupils_per_school"],
+            years=options["years"],
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if options["rebuild"]:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path.resolve()}"
+
+    def child(self, names, url, options) -> dict:
+        argv = [sys.executable, "-m", "nextsteps.cli", "bench", *names, "--json"]
+        for option in (
+            "seed",
+            "schools",
+            "pupils_per_school",
+            "years",
+            "repeat",
+            "teachers",
+            "seconds",
+            "think",
+            "workers",
+        ):
+            argv += [f"--{option.replace('_', '-')}", str(options[option])]
         env = {**os.environ, CHILD_FLAG: "1", "DATABASE_URL": url}
         # stderr (progress while the data is built) goes straight to the terminal
         result = subprocess.run(argv, env=env, stdout=subprocess.PIPE, text=True, check=False)
@@ -103,7 +160,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"The benchmark run failed (exit status {result.returncode}); see above."
             )
-        self.stdout.write(result.stdout, ending="")
+        return json.loads(result.stdout)["figures"]
 
     def run_here(self, names, options):
         call_command("migrate", verbosity=0, interactive=False)
@@ -120,19 +177,9 @@ class Command(BaseCommand):
         if built:
             self.stderr.write("bench data: built and kept for the next run")
         figures = {}
-        for name in names:
-            figures.update(benchmarks.load(name).run(options["repeat"]))
-        if options["json"]:
-            self.stdout.write(json.dumps({"figures": figures}, sort_keys=True))
-            return
-        self.stdout.write(
-            f"{options['schools']} English primaries x {options['pupils_per_school']} pupils, "
-            f"{options['years']} earlier year(s); median of {options['repeat']} runs each"
-        )
-        self.stdout.write(f"{'figure':<20} {'value':>12} {'baseline':>12} {'ratio':>8}")
-        for name, fig in figures.items():
-            ratio = "-" if fig["ratio"] is None else f"{fig['ratio']:.2f}"
-            self.stdout.write(
-                f"{name:<20} {fig['value']:>9.3f} {fig['unit']:<2} "
-                f"{fig['baseline']:>9.3f} {fig['unit']:<2} {ratio:>8}"
-            )
+        try:
+            for name in names:
+                figures.update(benchmarks.run_one(name, options))
+        except (RuntimeError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(json.dumps({"figures": figures}, sort_keys=True))
