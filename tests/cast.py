@@ -199,3 +199,30 @@ def build_cast() -> Cast:
         y4=y4,
     )
     return cast
+
+
+def add_pupils_to_oak(cast, count: int, start: int = 0, **characteristics) -> list:
+    """Extra Year 3 pupils in 3 Oak (for tests that need a bigger class), numbered from
+    `start`; `characteristics` such as eal=True are set from the start of the year."""
+    from nextsteps.schools.models import Pupil
+
+    added: list[Pupil] = []
+    for i in range(start, start + count):
+        pupil = services.create_pupil(
+            legal_first_name=f"Extra{i}",
+            legal_last_name="Pupil",
+            date_of_birth=date(2017, 1 + i // 28 % 12, 1 + i % 28),
+            sex="F" if i % 2 else "M",
+        )
+        services.enrol_pupil(
+            pupil,
+            cast.school,
+            cast.y3,
+            school_class=cast.oak,
+            academic_year=cast.year,
+            start_date=cast.year.start_date,
+        )
+        for kind, value in characteristics.items():
+            services.set_characteristic(pupil, kind, value, start_date=cast.year.start_date)
+        added.append(pupil)
+    return added

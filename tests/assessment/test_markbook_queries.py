@@ -12,6 +12,7 @@ from django.urls import reverse
 from nextsteps.assessment.services import record_judgement
 from nextsteps.curriculum import services as curriculum
 from nextsteps.schools import services
+from tests.cast import add_pupils_to_oak
 from tests.curriculum_cast import build_maths
 
 pytestmark = pytest.mark.django_db
@@ -20,23 +21,8 @@ pytestmark = pytest.mark.django_db
 def grow(cast, maths, pupils, objectives):
     """Bring 3 Oak up to `pupils` pupils and Year 3 maths up to `objectives` objectives, with
     every cell judged."""
-    oak_pupils = list(cast.oak.enrolments.values_list("pupil", flat=True))
-    for i in range(len(oak_pupils), pupils):
-        pupil = services.create_pupil(
-            legal_first_name=f"Extra{i}",
-            legal_last_name="Pupil",
-            date_of_birth=date(2017, 1, 1 + i),
-            sex="F" if i % 2 else "M",
-        )
-        services.enrol_pupil(
-            pupil,
-            cast.school,
-            cast.y3,
-            school_class=cast.oak,
-            academic_year=cast.year,
-            start_date=cast.year.start_date,
-        )
-        services.set_characteristic(pupil, "eal", True, start_date=cast.year.start_date)
+    oak_pupils = cast.oak.enrolments.count()
+    add_pupils_to_oak(cast, max(0, pupils - oak_pupils), start=oak_pupils, eal=True)
     y3 = [o for o in maths.objectives if o.stage_id == maths.y3.pk]
     for i in range(len(y3), objectives):
         y3.append(curriculum.add_objective(maths.number, maths.y3, f"X3.{i}", f"Extra {i}"))

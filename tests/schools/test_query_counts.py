@@ -1,14 +1,13 @@
 """Lists must not grow a query per pupil: the count with a few pupils equals the count with
 many more."""
 
-from datetime import date
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from nextsteps.schools import services
+from tests.cast import add_pupils_to_oak
 
 pytestmark = pytest.mark.django_db
 
@@ -21,24 +20,8 @@ def count_queries(client, url, **params):
 
 
 def add_pupils(cast, n, start=0):
-    for i in range(start, start + n):
-        pupil = services.create_pupil(
-            legal_first_name=f"Extra{i}",
-            legal_last_name="Pupil",
-            date_of_birth=date(2017, 1, 1 + i),
-            sex="F" if i % 2 else "M",
-        )
-        services.enrol_pupil(
-            pupil,
-            cast.school,
-            cast.y3,
-            school_class=cast.oak,
-            academic_year=cast.year,
-            start_date=cast.year.start_date,
-        )
-        services.set_characteristic(pupil, "eal", True, start_date=cast.year.start_date)
-        services.set_characteristic(pupil, "sen", "K", start_date=cast.year.start_date)
-        services.add_to_group(services.create_group(cast.school, f"Group {i}"), pupil)
+    for pupil in add_pupils_to_oak(cast, n, start=start, eal=True, sen="K"):
+        services.add_to_group(services.create_group(cast.school, f"Group {pupil.pk}"), pupil)
 
 
 @pytest.mark.parametrize(
