@@ -139,3 +139,84 @@ def import_history(events, *, source=Judgement.Source.IMPORT) -> int:
     CurrentJudgement.objects.bulk_create(created, batch_size=BATCH)
     CurrentJudgement.objects.bulk_update(changed, ["judgement", "grade"], batch_size=BATCH)
     return written
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    pupil_id: int
+    grade_id: int
+    recorded_at: datetime
+    suggested_id: int | None = None
+    recorded_by_id: int | None = None
+    note: str = ""
+
+
+@transaction.atomic
+def import_summaries(subject, point, rows) -> int:
+    """Append summary judgements in `subject` at `point` for many pupils at once (SummaryRow);
+    returns how many were written.
+
+    Guarantees, as summary.record_summary gives them one at a time:
+    - All or nothing. Refused with a ValidationError, writing nothing, when the point is locked
+      (summary.PointLocked), a grade is not on the subject's summary scale, the point's school
+      does not use the subject's framework, or a pupil was not on roll there in the point's year.
+    - Append-only; a row repeating the pupil's current grade there writes nothing.
+    - Each row written is in the audit log, as a single save would be.
+    Meant for imports and the demo; the summary screen uses record_summary."""
+    from nextsteps.audit.services import record_change
+    from nextsteps.audit.signals import SKIPPED_FIELDS
+    from nextsteps.schools.models import AssessmentPoint, Enrolment
+
+    from .models import SummaryJudgement
+    from .summary import PointLocked, current_summaries, is_locked
+
+    rows = list(rows)
+    if not rows:
+        return 0
+    AssessmentPoint.objects.select_for_update().filter(pk=point.pk).first()
+    if is_locked(point):
+        raise PointLocked(point)
+    allowed = set(subject.point_scale().grades.values_list("pk", flat=True))
+    if any(row.grade_id not in allowed for row in rows):
+        raise ValidationError({"grade": f"Choose a grade on the {subject} summary scale."})
+    year = point.academic_year
+    if not year.school.framework_links.filter(framework_id=subject.framework_id).exists():
+        raise ValidationError({"subject": f"{year.school} does not use {subject.framework}."})
+    pupil_ids = {row.pupil_id for row in rows}
+    enrolled = set(
+        Enrolment.objects.filter(pupil_id__in=pupil_ids, academic_year=year).values_list(
+            "pupil_id", flat=True
+        )
+    )
+    if pupil_ids - enrolled:
+        raise ValidationError({"pupil": f"A pupil in the list was not on roll in {year}."})
+    current = {
+        pk: item.grade_id for pk, item in current_summaries(pupil_ids, subject, point).items()
+    }
+    new = []
+    for row in sorted(rows, key=lambda r: r.recorded_at):
+        if current.get(row.pupil_id) == row.grade_id:
+            continue
+        current[row.pupil_id] = row.grade_id
+        new.append(
+            SummaryJudgement(
+                pupil_id=row.pupil_id,
+                subject=subject,
+                assessment_point=point,
+                grade_id=row.grade_id,
+                suggested_id=row.suggested_id,
+                recorded_by_id=row.recorded_by_id,
+                recorded_at=row.recorded_at,
+                note=row.note[:300],
+            )
+        )
+    created = SummaryJudgement.objects.bulk_create(new, batch_size=BATCH)
+    # bulk_create sends no save signals, so log each row as the signal would have
+    for item in created:
+        after = {
+            f.name: f.value_to_string(item)
+            for f in item._meta.concrete_fields
+            if f.name not in SKIPPED_FIELDS
+        }
+        record_change(item, "create", {"after": after})
+    return len(created)

@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from nextsteps.assessment import lessons, summary
-from nextsteps.assessment.bulk import HistoryEvent, import_history
+from nextsteps.assessment.bulk import HistoryEvent, SummaryRow, import_history, import_summaries
 from nextsteps.assessment.models import Feedback, Judgement
 from nextsteps.curriculum import services as curriculum
 from nextsteps.curriculum.models import Framework, Objective
@@ -199,7 +199,8 @@ class History:
                 index = max(0, index - (1 if x.below and stage_no > 2 else 0))
                 stage = plan.by_code[CFE_LEVELS[index][0]]
                 x.working[(year_start, code)] = stage
-                self.set_stage(x, plan, stage, year, "Working within this level")
+                if stage.year_stage != stage_no:  # P1, P4 and P7 are at their level already
+                    self.set_stage(x, plan, stage, year, "Working within this level")
             else:  # the hub: placed on the ladder by where the student is
                 cuts = (-1.0, -0.3, 0.5)
                 index = sum(x.level > c for c in cuts)
@@ -277,6 +278,7 @@ class History:
     def summarise(self, rng, pupils, subject, point, teachers):
         grades = list(subject.point_scale().grades.order_by("order"))
         at = _moment(point.date, 16, 30)
+        rows = []
         for pupil_id, row in summary.suggest_summary(pupils, subject, point).items():
             if row.suggested_grade is None:
                 continue
@@ -287,17 +289,19 @@ class History:
                 if moved != index:
                     index = moved
                     note = "Adjusted by the class teacher after moderation."
-            summary.record_summary(
-                row.pupil,
-                subject,
-                point,
-                grades[index],
-                by=teachers.get((point.academic_year.start_date.year, pupil_id)),
-                suggested=row.suggested_grade,
-                note=note,
-                at=at,
+            rows.append(
+                SummaryRow(
+                    pupil_id=pupil_id,
+                    grade_id=grades[index].pk,
+                    suggested_id=row.suggested_grade.pk,
+                    recorded_by_id=getattr(
+                        teachers.get((point.academic_year.start_date.year, pupil_id)), "pk", None
+                    ),
+                    recorded_at=at,
+                    note=note,
+                )
             )
-            self.summaries += 1
+        self.summaries += import_summaries(subject, point, rows)
 
     # Lessons --------------------------------------------------------------------------------
 

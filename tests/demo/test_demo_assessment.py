@@ -227,3 +227,40 @@ def test_import_history_refuses_bad_grades_and_writes_nothing(cast):
         )
     assert not Judgement.objects.exists()
     assert not CurrentJudgement.objects.exists()
+
+
+@pytest.mark.django_db
+def test_import_summaries_checks_like_record_summary_and_is_audited(cast):
+    from nextsteps.assessment import summary
+    from nextsteps.assessment.bulk import SummaryRow, import_summaries
+    from nextsteps.audit.models import AuditEvent
+
+    m = build_maths(cast.school)
+    point = cast.oak.academic_year.assessment_points.order_by("date").first()
+    wts, exs = list(m.summary.grades.order_by("order"))[:2]
+    amara, bart, priya = (cast.pupils[k] for k in ("amara", "bartholomew", "priya"))
+    at = _at(20)
+    rows = [
+        SummaryRow(amara.pk, exs.pk, at, suggested_id=exs.pk, recorded_by_id=cast.teacher.pk),
+        SummaryRow(bart.pk, wts.pk, at, suggested_id=exs.pk, note="moderated"),
+    ]
+    assert import_summaries(m.maths, point, rows) == 2
+    current = summary.current_summaries([amara.pk, bart.pk], m.maths, point)
+    assert current[amara.pk].grade == exs and current[amara.pk].recorded_by == cast.teacher
+    assert current[bart.pk].suggested == exs and current[bart.pk].note == "moderated"
+    logged = AuditEvent.objects.filter(model="assessment.summaryjudgement", action="create")
+    assert logged.count() == 2
+    # the same grade again writes nothing
+    assert import_summaries(m.maths, point, rows[:1]) == 0
+
+    # a pupil not on roll that year, or a grade off the scale: nothing written
+    off_roll = [SummaryRow(amara.pk, wts.pk, at), SummaryRow(priya.pk, exs.pk, at)]
+    with pytest.raises(ValidationError, match="not on roll"):
+        import_summaries(m.maths, point, off_roll)
+    objective_grade = m.scale.grades.first()
+    with pytest.raises(ValidationError, match="summary scale"):
+        import_summaries(m.maths, point, [SummaryRow(amara.pk, objective_grade.pk, at)])
+    summary.lock_point(point, by=None)
+    with pytest.raises(summary.PointLocked):
+        import_summaries(m.maths, point, [SummaryRow(amara.pk, wts.pk, at)])
+    assert SummaryJudgement.objects.count() == 2
