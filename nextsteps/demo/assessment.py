@@ -40,7 +40,7 @@ LESSON_SUBJECTS = {
 # Curriculum for Excellence levels span several years: (level, first P stage, last P stage).
 CFE_LEVELS = (("EARLY", 1, 1), ("FIRST", 2, 4), ("SECOND", 5, 7))
 # Where a pupil's working level falls between grades, by the size of the scale (lowest first).
-CUTS = {2: (-0.2,), 3: (-0.9, -0.1), 4: (-1.3, -0.5, 1.2)}
+CUTS = {2: (-0.2,), 3: (-0.9, -0.1), 4: (-1.3, -0.5, 1.7)}
 WENT_WELL = (
     "You explained your thinking clearly and checked your answer.",
     "You kept going when it got tricky and asked a good question.",
@@ -220,6 +220,10 @@ class History:
         out = []
         first_day = year.start_date + timedelta(days=10)
         last_day = year.end_date - timedelta(days=40)
+        if plan.framework.code == "alternative-provision":
+            # a placement works through its stage in about four months from the start
+            first_day = start + timedelta(days=7)
+            last_day = min(last_day, first_day + timedelta(days=120))
         window = (last_day - first_day).days
         by = teacher.pk if teacher else None
         for subject in plan.subjects:
