@@ -113,8 +113,8 @@ class History:
             in_year = [x for x in learners if year_start in x.stages]
             events = []
             for x in in_year:
-                self.place(rng, x, year_start, year, plans, kind)
                 start, end = spans[(x.pupil.pk, year_start)]
+                self.place(rng, x, year_start, year, plans, kind, start)
                 teacher = teachers.get((year_start, x.pupil.pk))
                 for code, stage in x.working.items():
                     if code[0] != year_start:
@@ -177,7 +177,7 @@ class History:
             )
         return out
 
-    def place(self, rng, x: Learner, year_start, year, plans, kind):
+    def place(self, rng, x: Learner, year_start, year, plans, kind, start):
         """Decide the stage the pupil is tracked at in each framework this year, and record a
         working stage where it is not simply their year's."""
         stage_no = x.stages[year_start]
@@ -206,12 +206,15 @@ class History:
                 index = sum(x.level > c for c in cuts)
                 stage = plan.stages[min(index, len(plan.stages) - 1)]
                 x.working[(year_start, code)] = stage
-                self.set_stage(x, plan, stage, year, "Placed after the baseline assessment")
+                self.set_stage(
+                    x, plan, stage, year, "Placed after the baseline assessment", since=start
+                )
 
-    def set_stage(self, x, plan, stage, year, reason):
-        start = year.start_date
+    def set_stage(self, x, plan, stage, year, reason, since=None):
         for subject in plan.subjects:
-            curriculum.set_working_stage(x.pupil, subject, stage, since=start, reason=reason)
+            curriculum.set_working_stage(
+                x.pupil, subject, stage, since=since or year.start_date, reason=reason
+            )
 
     # Judgements -----------------------------------------------------------------------------
 
@@ -220,7 +223,8 @@ class History:
         out = []
         first_day = year.start_date + timedelta(days=10)
         last_day = year.end_date - timedelta(days=40)
-        if plan.framework.code == "alternative-provision":
+        baseline = plan.framework.code == "alternative-provision"
+        if baseline:
             # a placement works through its stage in about four months from the start
             first_day = start + timedelta(days=7)
             last_day = min(last_day, first_day + timedelta(days=120))
@@ -233,6 +237,9 @@ class History:
                 taught = first_day + timedelta(
                     days=int(window * (i + 0.5) / len(ladder)) + rng.randint(-6, 6)
                 )
+                if baseline and objective.key:
+                    # the hub's baseline assessment judges the key objectives in the first week
+                    taught = start + timedelta(days=rng.randint(1, 6))
                 if taught < start or taught > end:
                     continue
                 working = x.at(taught, origin) + 0.9 * (x.below or 0) + rng.gauss(0, 0.55)

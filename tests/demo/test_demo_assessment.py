@@ -110,7 +110,11 @@ def test_demo_history_frameworks_judgements_summaries_and_lessons():
     points = AssessmentPoint.objects.filter(date__lte=TODAY)
     assert points.count() >= 3 * 2 * 3
     for point in points:
-        assert SummaryJudgement.objects.filter(assessment_point=point).exists(), point
+        # a point before anyone was on roll (the hub places students through the year) has none
+        if Enrolment.objects.filter(
+            academic_year=point.academic_year, start_date__lte=point.date
+        ).exists():
+            assert SummaryJudgement.objects.filter(assessment_point=point).exists(), point
     last_year = points.filter(academic_year__start_date__year=2024)
     assert last_year.exists()
     assert PointLock.objects.filter(assessment_point__in=last_year).count() == last_year.count()
