@@ -47,15 +47,16 @@ def _history(seed: int) -> list[tuple]:
     try:
         with transaction.atomic():
             demo.build(seed=seed, **SMALL)
-            rows = list(
-                Judgement.objects.filter(pupil__in=_pupils())
-                .order_by("pupil__upn", "pupil__legal_last_name", "objective__code", "recorded_at")
-                .values_list("pupil__legal_last_name", "objective__code", "grade__short_label")
+            who = ("pupil__legal_first_name", "pupil__legal_last_name", "pupil__date_of_birth")
+            rows = sorted(
+                Judgement.objects.filter(pupil__in=_pupils()).values_list(
+                    *who, "objective__code", "grade__short_label", "recorded_at"
+                )
             )
-            rows += list(
-                SummaryJudgement.objects.order_by(
-                    "recorded_at", "pupil__legal_last_name"
-                ).values_list("pupil__legal_last_name", "subject__code", "grade__short_label")
+            rows += sorted(
+                SummaryJudgement.objects.values_list(
+                    *who, "subject__code", "assessment_point__date", "grade__short_label"
+                )
             )
             raise _Undo
     except _Undo:
