@@ -70,6 +70,7 @@ class Command(BaseCommand):
             f"{summary.placements} placements by {summary.providers} providers; "
             f"academic year {', '.join(summary.academic_years)}."
         )
+        self.stdout.write(f"Assessment data: {summary.assessment_line()}.")
         self.print_logins(summary.logins)
 
     def print_logins(self, logins):
