@@ -2,24 +2,28 @@
 Shipped frameworks and scales are visible to every signed-in user; a school's or trust's own
 are visible to those who can see that school or trust."""
 
+from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from nextsteps.curriculum.models import (
     Framework,
     Grade,
     Objective,
+    PupilStage,
     Scale,
+    Stage,
     Subject,
     SuccessCriterion,
 )
 from nextsteps.schools.models import School
 
-from .errors import responses
-from .scope import caller, visible_school_ids
+from .errors import OutOfScope, responses
+from .scope import acting, caller, get_pupil, get_school, require_for_pupil, visible_school_ids
 
 router = Router(tags=["curriculum"])
 
@@ -191,3 +195,122 @@ def list_objectives(request, subject_id: int, filters: Query[ObjectiveFilters]):
     return objectives.order_by("stage__order", "order").prefetch_related(
         Prefetch("success_criteria", queryset=SuccessCriterion.objects.order_by("order"))
     )
+
+
+class ExportOut(Schema):
+    filename: str
+    content_type: str
+    content: str
+
+
+class ImportIn(Schema):
+    filename: str = Field(..., description="ends in .yaml, .yml or .csv")
+    content: str = Field(..., description="the file's text (UTF-8), at most 1 MB")
+    dry_run: bool = Field(True, description="check only; nothing is written")
+
+
+class ProblemOut(Schema):
+    line: int | None
+    message: str
+
+
+class ImportOut(Schema):
+    ok: bool
+    action: str | None = Field(None, description="new, new_version or unchanged")
+    problems: list[ProblemOut]
+    framework: FrameworkSummaryOut | None = None
+
+
+class WorkingStageIn(Schema):
+    subject_id: int
+    stage_id: int
+    since: date
+    reason: str = Field("", max_length=200)
+
+
+class WorkingStageOut(Schema):
+    id: int
+    pupil_id: int
+    subject_id: int
+    stage_id: int
+    stage: str = Field(..., alias="stage.name")
+    since: date
+    reason: str
+
+
+@router.get("/frameworks/{framework_id}/export", response={200: ExportOut, **responses(404, 422)})
+def export_framework(request, framework_id: int, format: str = "yaml"):  # noqa: A002
+    """The framework as a YAML or CSV file, the same format the import reads."""
+    from nextsteps.curriculum import transfer
+
+    framework = frameworks_for(caller(request)).filter(pk=framework_id).first()
+    if framework is None:
+        raise Http404
+    if format not in {"yaml", "csv"}:
+        raise DjangoValidationError({"format": "Export as yaml or csv."})
+    content = transfer.to_yaml(framework) if format == "yaml" else transfer.to_csv(framework)
+    return {
+        "filename": f"{framework.code}-v{framework.version}.{format}",
+        "content_type": "application/yaml" if format == "yaml" else "text/csv",
+        "content": content,
+    }
+
+
+@router.post(
+    "/schools/{school_id}/frameworks/import", response={200: ImportOut, **responses(403, 404, 422)}
+)
+def import_framework(request, school_id: int, payload: ImportIn):
+    """Check a framework file and, unless `dry_run`, import it for the school: all or nothing,
+    a new version when the school's framework of that code changed. Problems come line by line;
+    with problems nothing is written."""
+    from nextsteps.curriculum import services, transfer
+
+    user = caller(request)
+    school = get_school(user, school_id, "manage_curriculum")
+    content = payload.content.encode()
+    checked = services.check_framework_file(content, payload.filename, school)
+    problems = [{"line": p.line, "message": p.message} for p in checked.problems]
+    if not checked.ok or payload.dry_run:
+        return {"ok": checked.ok, "action": checked.action, "problems": problems}
+    with acting(request):
+        try:
+            framework = services.import_framework(content, payload.filename, school, by=user)
+        except transfer.FrameworkFileError as exc:
+            problems = [{"line": p.line, "message": p.message} for p in exc.problems]
+            return {"ok": False, "action": None, "problems": problems}
+    return {"ok": True, "action": checked.action, "problems": [], "framework": framework}
+
+
+@router.get(
+    "/pupils/{pupil_id}/working-stages", response={200: list[WorkingStageOut], **responses(404)}
+)
+def list_working_stages(request, pupil_id: int):
+    """The stages the pupil is tracked at, newest first per subject."""
+    pupil = get_pupil(caller(request), pupil_id)
+    return PupilStage.objects.filter(pupil=pupil).select_related("stage")
+
+
+@router.post(
+    "/pupils/{pupil_id}/working-stages",
+    response={201: WorkingStageOut, **responses(403, 404, 422)},
+)
+def set_working_stage(request, pupil_id: int, payload: WorkingStageIn):
+    """Track the pupil at a stage below or above their year in a subject, from a date."""
+    from nextsteps.curriculum import services
+
+    user = caller(request)
+    pupil = get_pupil(user, pupil_id)
+    require_for_pupil(user, "record_judgements", pupil)
+    subject = Subject.objects.filter(
+        pk=payload.subject_id, framework__in=frameworks_for(user)
+    ).first()
+    if subject is None:
+        raise OutOfScope("subject_id", "No subject with that id is yours to use.")
+    stage = Stage.objects.filter(pk=payload.stage_id).first()
+    if stage is None:
+        raise OutOfScope("stage_id", "No stage with that id.")
+    with acting(request):
+        working = services.set_working_stage(
+            pupil, subject, stage, since=payload.since, by=user, reason=payload.reason
+        )
+    return Status(201, working)

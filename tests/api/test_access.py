@@ -278,6 +278,35 @@ CASES = [
     # a school's own framework is hidden from others (tests/api/test_judgements.py)
     Case("GET", "/frameworks/{framework}", "teacher", 200),
     Case("GET", "/subjects/{maths}/objectives", "ta", 200),
+    Case("GET", "/frameworks/{framework}/export?format=csv", "leader", 200),
+    Case(
+        "POST",
+        "/schools/{school}/frameworks/import",
+        "leader",
+        200,
+        {"teacher": 403, "senco": 403, "ap_head": 404, "parent": 403},
+        lambda c: {"filename": "f.yaml", "content": "code: x\n", "dry_run": True},
+    ),
+    Case(
+        "GET",
+        "/pupils/{amara}/working-stages",
+        "parent",
+        200,
+        {"other_parent": 404, "other_teacher": 404, "governor": 404},
+    ),
+    Case(
+        "POST",
+        "/pupils/{amara}/working-stages",
+        "teacher",
+        201,
+        {"parent": 403, "trust_staff": 403, "other_teacher": 404},
+        lambda c: {
+            "subject_id": c.maths.maths.pk,
+            "stage_id": c.maths.y3.pk,
+            "since": today(),
+            "reason": "Working on Year 3 number",
+        },
+    ),
     Case(
         "GET",
         "/pupils/{amara}/judgements",
