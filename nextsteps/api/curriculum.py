@@ -314,3 +314,155 @@ def set_working_stage(request, pupil_id: int, payload: WorkingStageIn):
             pupil, subject, stage, since=payload.since, by=user, reason=payload.reason
         )
     return Status(201, working)
+
+
+class ObjectiveIn(Schema):
+    strand_id: int
+    stage_id: int
+    code: str = Field(..., max_length=40)
+    statement: str
+    pupil_statement: str = ""
+    key: bool = False
+    success_criteria: list[str] = []
+
+
+class ObjectivePatch(Schema):
+    statement: str | None = None
+    pupil_statement: str | None = None
+    key: bool | None = None
+    success_criteria: list[str] | None = None
+
+
+class MoveIn(Schema):
+    direction: str = Field(..., description="up or down the stage's ladder")
+
+
+def _editable_framework(user, framework_id: int) -> Framework:
+    """A framework the caller may edit: their school's own (shipped and trust frameworks are
+    read-only; make a school copy in the Curriculum pages)."""
+    from nextsteps.schools import policy
+
+    framework = frameworks_for(user).filter(pk=framework_id).first()
+    if framework is None:
+        raise Http404
+    if framework.school_id is None or not policy.can(
+        user, "manage_curriculum", framework.school_id
+    ):
+        from .errors import Refused
+
+        raise Refused(
+            "Only your school's own frameworks can be edited; shipped ones are read-only "
+            "(make a school copy first)."
+        )
+    return framework
+
+
+def _editable_objective(user, objective_id: int) -> Objective:
+    objective = (
+        Objective.objects.select_related("subject__framework", "stage")
+        .filter(pk=objective_id, subject__framework__in=frameworks_for(user))
+        .first()
+    )
+    if objective is None:
+        raise Http404
+    _editable_framework(user, objective.subject.framework_id)
+    return objective
+
+
+def _with_criteria(objective):
+    return (
+        Objective.objects.select_related("stage")
+        .prefetch_related(
+            Prefetch("success_criteria", queryset=SuccessCriterion.objects.order_by("order"))
+        )
+        .get(pk=objective.pk)
+    )
+
+
+@router.post(
+    "/frameworks/{framework_id}/objectives",
+    response={201: ObjectiveOut, **responses(403, 404, 422)},
+)
+def add_objective(request, framework_id: int, payload: ObjectiveIn):
+    """Add an objective at the end of its stage's ladder in the strand's subject."""
+    from nextsteps.curriculum import services
+    from nextsteps.curriculum.models import Strand
+
+    user = caller(request)
+    framework = _editable_framework(user, framework_id)
+    strand = Strand.objects.filter(pk=payload.strand_id, subject__framework=framework).first()
+    if strand is None:
+        raise OutOfScope("strand_id", "No strand with that id in this framework.")
+    stage = Stage.objects.filter(pk=payload.stage_id, framework=framework).first()
+    if stage is None:
+        raise OutOfScope("stage_id", "No stage with that id in this framework.")
+    if Objective.objects.filter(subject=strand.subject, code=payload.code).exists():
+        raise DjangoValidationError({"code": "Another objective of this subject has that code."})
+    with acting(request):
+        objective = services.add_objective(
+            strand,
+            stage,
+            payload.code,
+            payload.statement,
+            pupil_statement=payload.pupil_statement,
+            key=payload.key,
+            success_criteria=payload.success_criteria,
+        )
+    return Status(201, _with_criteria(objective))
+
+
+@router.patch(
+    "/objectives/{objective_id}", response={200: ObjectiveOut, **responses(403, 404, 422)}
+)
+def edit_objective(request, objective_id: int, payload: ObjectivePatch):
+    from django.db import transaction
+
+    from nextsteps.curriculum import services
+
+    objective = _editable_objective(caller(request), objective_id)
+    changes = payload.model_dump(exclude_unset=True)
+    criteria = changes.pop("success_criteria", None)
+    with acting(request), transaction.atomic():
+        if changes:
+            services.update_objective(objective, **changes)
+        if criteria is not None:
+            services.set_success_criteria(objective, criteria)
+    return _with_criteria(objective)
+
+
+@router.post(
+    "/objectives/{objective_id}/move", response={200: ObjectiveOut, **responses(403, 404, 422)}
+)
+def move_objective(request, objective_id: int, payload: MoveIn):
+    """Swap with the neighbour up or down the stage's ladder (no change at either end)."""
+    from nextsteps.curriculum import services
+
+    objective = _editable_objective(caller(request), objective_id)
+    with acting(request):
+        services.move_objective(objective, payload.direction)
+    return _with_criteria(objective)
+
+
+@router.post(
+    "/objectives/{objective_id}/retire", response={200: ObjectiveOut, **responses(403, 404)}
+)
+def retire_objective(request, objective_id: int):
+    """Hide from new work; every judgement made against it is kept."""
+    from nextsteps.curriculum import services
+
+    objective = _editable_objective(caller(request), objective_id)
+    with acting(request):
+        services.retire_objective(objective)
+    return _with_criteria(objective)
+
+
+@router.post(
+    "/objectives/{objective_id}/restore", response={200: ObjectiveOut, **responses(403, 404)}
+)
+def restore_objective(request, objective_id: int):
+    from nextsteps.curriculum import services
+
+    objective = _editable_objective(caller(request), objective_id)
+    with acting(request):
+        services.restore_objective(objective)
+    return _with_criteria(objective)

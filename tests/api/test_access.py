@@ -288,6 +288,37 @@ CASES = [
         lambda c: {"filename": "f.yaml", "content": "code: x\n", "dry_run": True},
     ),
     Case(
+        "POST",
+        "/frameworks/{own_framework}/objectives",
+        "leader",
+        201,
+        {"teacher": 403, "parent": 403, "ap_head": 404},
+        lambda c: {
+            "strand_id": c.own.subjects.get().strands.get().pk,
+            "stage_id": c.own.stages.get(code="Y3").pk,
+            "code": "MY3.9",
+            "statement": "Count in fours",
+        },
+    ),
+    Case(
+        "PATCH",
+        "/objectives/{own_objective}",
+        "leader",
+        200,
+        {"teacher": 403, "parent": 403, "ap_head": 404},
+        {"statement": "Reworded", "success_criteria": ["one", "two"]},
+    ),
+    Case(
+        "POST",
+        "/objectives/{own_objective}/move",
+        "head",
+        200,
+        {"teacher": 403, "ap_head": 404},
+        {"direction": "down"},
+    ),
+    Case("POST", "/objectives/{own_objective}/retire", "leader", 200, {"ta": 403, "ap_head": 404}),
+    Case("POST", "/objectives/{own_objective}/restore", "leader", 200, {"ta": 403, "ap_head": 404}),
+    Case(
         "GET",
         "/pupils/{amara}/working-stages",
         "parent",
@@ -446,9 +477,12 @@ CASES = [
 
 
 def _ids(cast) -> dict:
+    from nextsteps.curriculum.services import adopt_framework, copy_for_school
     from tests.curriculum_cast import build_maths
 
     cast.objects["maths"] = build_maths(cast.school)
+    cast.objects["own"] = copy_for_school(cast.maths.framework, cast.school, by=cast.head)
+    adopt_framework(cast.school, cast.maths.framework)  # keep the shared one in use too
     group = services.create_group(cast.school, "Reading focus", "focus")
     services.add_to_group(group, cast.bartholomew)
     return {
@@ -471,6 +505,8 @@ def _ids(cast) -> dict:
             cast.oak, date=timezone.localdate(), learning_intention="To add", by=cast.teacher
         ).pk,
         "point": cast.year.assessment_points.order_by("date").first().pk,
+        "own_framework": cast.own.pk,
+        "own_objective": cast.own.subjects.get().objectives.order_by("order").first().pk,
     }
 
 

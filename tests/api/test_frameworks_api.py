@@ -43,3 +43,35 @@ def test_working_stage_is_recorded_and_read(api, cast):
     assert PupilStage.objects.get(pupil=cast.bartholomew).stage == maths.y3
     listed = api.get(cast.teacher, f"/pupils/{cast.bartholomew.pk}/working-stages").json()
     assert [w["stage"] for w in listed] == ["Year 3"]
+
+
+def test_shipped_frameworks_are_read_only_and_school_copies_editable(api, cast):
+    from nextsteps.curriculum.services import copy_for_school
+
+    maths = build_maths(cast.school)
+    shipped_objective = maths.objectives[0]
+    refused = api.patch(cast.leader, f"/objectives/{shipped_objective.pk}", {"statement": "x"})
+    assert refused.status_code == 403 and "school copy" in refused.json()["detail"]
+    own = copy_for_school(maths.framework, cast.school, by=cast.head)
+    objective = own.subjects.get().objectives.order_by("order").first()
+    edited = api.patch(
+        cast.leader,
+        f"/objectives/{objective.pk}",
+        {"key": False, "success_criteria": ["Uses a number line"]},
+    )
+    assert edited.json()["key"] is False and edited.json()["success_criteria"] == [
+        "Uses a number line"
+    ]
+    retired = api.post(cast.leader, f"/objectives/{objective.pk}/retire")
+    assert retired.json()["retired"] is True
+    duplicate = api.post(
+        cast.leader,
+        f"/frameworks/{own.pk}/objectives",
+        {
+            "strand_id": objective.strand_id,
+            "stage_id": objective.stage_id,
+            "code": objective.code,
+            "statement": "Again",
+        },
+    )
+    assert duplicate.status_code == 422 and duplicate.json()["errors"][0]["field"] == "code"
