@@ -22,17 +22,7 @@ pytestmark = pytest.mark.django_db
 
 EVERYONE = set(ROLES)
 OAK_STAFF = {"head", "leader", "senco", "teacher", "ta", "trust_staff"}
-SCHOOL_VIEWERS = {
-    "head",
-    "leader",
-    "senco",
-    "teacher",
-    "other_teacher",
-    "ta",
-    "governor",
-    "trust_staff",
-    "ap_head",
-}
+SCHOOL_VIEWERS = EVERYONE - {"parent", "other_parent", "pupil", "provider", "other_provider"}
 OAKFIELD_VIEWERS = SCHOOL_VIEWERS - {"ap_head"}
 MANAGE_PUPILS = {"head", "leader", "senco"}
 RECORD_OAK = {"head", "leader", "senco", "teacher", "ta"}

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .models import Characteristic, Guardian, Placement, Pupil, Role
-from .services import PUPIL_FIELDS, normalise_upn
+from .services import PLACEMENT_FIELDS, PUPIL_FIELDS, normalise_upn
 
 
 class DateInput(forms.DateInput):
@@ -71,17 +71,7 @@ class GuardianForm(forms.ModelForm):
 class PlacementForm(forms.ModelForm):
     class Meta:
         model = Placement
-        fields = [
-            "provider",
-            "start_date",
-            "end_date",
-            "reason",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-            "report_frequency",
-            "report_format",
-        ]
+        fields = list(PLACEMENT_FIELDS)
         widgets = {
             "start_date": DateInput,
             "end_date": DateInput,

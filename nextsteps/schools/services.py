@@ -436,7 +436,7 @@ def place_pupil(
     return placement
 
 
-PLACEMENT_FIELDS = {
+PLACEMENT_FIELDS = (
     "provider",
     "start_date",
     "end_date",
@@ -446,7 +446,7 @@ PLACEMENT_FIELDS = {
     "contact_phone",
     "report_frequency",
     "report_format",
-}
+)
 
 
 def update_placement(placement: Placement, **changes) -> Placement:

@@ -2,8 +2,6 @@
 alone, reloads and sees every value; a second editor's change is shown, not lost; the index,
 history and working-stage pages are used and audited."""
 
-from datetime import date
-
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -12,6 +10,7 @@ from nextsteps.assessment.models import CurrentJudgement
 from nextsteps.assessment.services import record_judgement
 from nextsteps.curriculum import services as curriculum
 from nextsteps.schools import services
+from tests.cast import add_pupils_to_oak
 from tests.curriculum_cast import build_maths
 
 pytestmark = pytest.mark.browser
@@ -22,21 +21,7 @@ LABELS = ["Not yet", "Developing", "Secure", "Mastery"]
 
 def build_class(cast):
     maths = build_maths(cast.school)
-    for i in range(PUPILS - 2):  # Amara and Bartholomew are already in 3 Oak
-        pupil = services.create_pupil(
-            legal_first_name=f"Pupil{i:02d}",
-            legal_last_name=f"Markbook{i:02d}",
-            date_of_birth=date(2017, 1 + i % 12, 1 + i % 28),
-            sex="F" if i % 2 else "M",
-        )
-        services.enrol_pupil(
-            pupil,
-            cast.school,
-            cast.y3,
-            school_class=cast.oak,
-            academic_year=cast.year,
-            start_date=cast.year.start_date,
-        )
+    add_pupils_to_oak(cast, PUPILS - 2)  # Amara and Bartholomew are already in 3 Oak
     for i in range(OBJECTIVES - 3):
         curriculum.add_objective(maths.number, maths.y3, f"X3.{i:02d}", f"Extra objective {i}")
     return maths
