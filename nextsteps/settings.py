@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "nextsteps.schools",
     "nextsteps.curriculum",
     "nextsteps.assessment",
+    "nextsteps.results",
     "nextsteps.interop",
     "nextsteps.portal",
     "nextsteps.api",

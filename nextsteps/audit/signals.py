@@ -4,10 +4,15 @@ after values, whoever makes it (page, API, import, admin, command)."""
 from django.apps import apps
 from django.db.models.signals import post_delete, post_save, pre_save
 
-AUDITED_APPS = {"schools", "accounts", "interop", "curriculum", "assessment"}
+AUDITED_APPS = {"schools", "accounts", "interop", "curriculum", "assessment", "results"}
 SKIPPED_FIELDS = {"password", "last_login", "digest", "version", "updated_at", "last_used_at"}
 # Judgements are themselves an append-only log with who and when; CurrentJudgement is derived.
-SKIPPED_MODELS = {"interop.importjob", "assessment.judgement", "assessment.currentjudgement"}
+SKIPPED_MODELS = {
+    "interop.importjob",
+    "assessment.judgement",
+    "assessment.currentjudgement",
+    "results.normentry",  # loaded in bulk with its table, which is audited
+}
 
 
 def _audited(sender) -> bool:

@@ -8,6 +8,8 @@
 - Parents and carers: only the children they are linked to as guardians.
 - Pupils: only themselves.
 - Provider staff: only the pupils their organisation placed, while the placement lasts.
+- Diagnostic screening results: senior staff and the inclusion manager of a school the pupil
+  is on roll at, and the placing provider (see nextsteps.results.access); reads are logged.
 - Governors: no pupil records, only anonymised aggregates of their school.
 - Trust staff: read access to every school in their trust.
 """
@@ -38,6 +40,9 @@ PERMISSIONS: dict[str, set[str]] = {
     "record_judgements": SENIOR | {K.CLASS_TEACHER, K.TEACHING_ASSISTANT},
     "manage_curriculum": {K.HEAD, K.DEPUTY, K.ASSESSMENT_LEADER},
     "lock_points": {K.HEAD, K.DEPUTY, K.ASSESSMENT_LEADER},
+    "manage_assessments": {K.HEAD, K.DEPUTY, K.ASSESSMENT_LEADER},
+    "record_results": SENIOR | {K.CLASS_TEACHER},
+    "view_diagnostics": SENIOR,
 }
 
 STAFF_KINDS = SENIOR | {K.CLASS_TEACHER, K.TEACHING_ASSISTANT}
