@@ -12,6 +12,7 @@ urlpatterns = [
     path("assessment/", include("nextsteps.assessment.urls")),
     path("audit/", include("nextsteps.audit.urls")),
     path("curriculum/", include("nextsteps.curriculum.urls")),
+    path("results/", include("nextsteps.results.urls")),
     path("data/", include("nextsteps.interop.urls")),
     path("my/", include("nextsteps.portal.urls")),
     path("", include("nextsteps.schools.urls")),

@@ -17,6 +17,7 @@ from nextsteps.schools import services
 from nextsteps.schools.models import Pupil
 from tests.cast import ROLES
 from tests.curriculum_cast import build_maths
+from tests.matrix import extend_cast, extra_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +108,9 @@ ROUTES = {
     "interop:export": (lambda c: ["pupils", "csv"], "get", {"head", "leader", "senco", "ap_head"}),
     "interop:rollover": (lambda c: [], "get", {"head", "leader", "ap_head"}),
 }
+_extra = extra_routes()
+assert not set(_extra) & set(ROUTES), f"listed twice: {sorted(set(_extra) & set(ROUTES))}"
+ROUTES.update(_extra)
 
 # Routes that belong to libraries, with their own tests upstream, or that carry no pupil data.
 LIBRARY_NAMESPACES = {"admin", "api"}
@@ -163,6 +167,7 @@ def matrix_cast(cast):
     for pupil in Pupil.objects.all():
         if pupil.enrolments.filter(school=cast.school).exists():
             services.add_to_group(cast.group, pupil)
+    extend_cast(cast)
     return cast
 
 
