@@ -278,7 +278,12 @@ class Result(models.Model):
     note = models.CharField(max_length=300, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.GRID)
     import_job = models.ForeignKey(
-        "interop.ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "results.ResultImport",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The file import that last wrote it, if one did",
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -302,3 +307,7 @@ class Result(models.Model):
 
     def audit_pupil(self):
         return self.pupil_id
+
+
+# Imports of result files have their own module; imported here so Django registers the model.
+from .import_models import ResultImport  # noqa: E402, F401
