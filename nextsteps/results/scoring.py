@@ -60,6 +60,18 @@ def percentile_rank(standardised: Decimal) -> int:
     return min(99, max(1, rank))
 
 
+def band_for(bands, score: Decimal | None) -> Band | None:
+    """The band with lower <= score < upper (an empty end is open), or None."""
+    if score is None:
+        return None
+    for band in bands:
+        if (band.lower is None or band.lower <= score) and (
+            band.upper is None or score < band.upper
+        ):
+            return band
+    return None
+
+
 @dataclass
 class Derived:
     age_months: int | None
@@ -69,7 +81,7 @@ class Derived:
     met_threshold: bool | None
 
 
-def _number(value) -> str:
+def plain(value) -> str:
     """A decimal as a teacher writes it: 32, 32.5 (no trailing zeros)."""
     return format(Decimal(value).normalize(), "f")
 
@@ -118,8 +130,8 @@ class NormLookup:
             side = "below" if raw < self.min_raw else "above"
             raise ScoreError(
                 "raw_score",
-                f"A raw score of {_number(raw)} is {side} the norm table's range "
-                f"({_number(self.min_raw)} to {_number(self.max_raw)}). "
+                f"A raw score of {plain(raw)} is {side} the norm table's range "
+                f"({plain(self.min_raw)} to {plain(self.max_raw)}). "
                 "Enter the standardised score yourself.",
             )
         position = bisect_right(self.ages, age)
@@ -127,7 +139,7 @@ class NormLookup:
         if raw not in column:
             raise ScoreError(
                 "raw_score",
-                f"The norm table has no standardised score for a raw score of {_number(raw)} "
+                f"The norm table has no standardised score for a raw score of {plain(raw)} "
                 f"at {format_age(age)}. Enter the standardised score yourself.",
             )
         return column[raw]
@@ -176,7 +188,8 @@ class SittingRules:
 
     # Checking each input ----------------------------------------------------------------
 
-    def _decimal(self, name: str, label: str, value) -> Decimal | None:
+    def number(self, name: str, label: str, value) -> Decimal | None:
+        """`value` as a decimal with at most two places, None when blank."""
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         try:
@@ -192,21 +205,22 @@ class SittingRules:
     def _check_raw(self, raw: Decimal) -> None:
         top = self.definition.max_mark
         if raw < 0 or (top is not None and raw > top):
-            limit = f"between 0 and {_number(top)}" if top is not None else "0 or more"
+            limit = f"between 0 and {plain(top)}" if top is not None else "0 or more"
             raise ScoreError("raw_score", f"The raw score must be {limit}.")
 
     def _check_score(self, score: Decimal) -> None:
         low, high = self.definition.min_score, self.definition.max_score
         if (low is not None and score < low) or (high is not None and score > high):
             if low is not None and high is not None:
-                limit = f"between {_number(low)} and {_number(high)}"
+                limit = f"between {plain(low)} and {plain(high)}"
             elif low is not None:
-                limit = f"{_number(low)} or more"
+                limit = f"{plain(low)} or more"
             else:
-                limit = f"{_number(high)} or less"
+                limit = f"{plain(high)} or less"
             raise ScoreError("score", f"The score must be {limit}.")
 
-    def _check_grade(self, grade):
+    def grade_for(self, grade):
+        """The grade (given as a Grade or its id) on the definition's scale, None if blank."""
         if grade is None or grade == "":
             return None
         if not self.grades:
@@ -243,17 +257,11 @@ class SittingRules:
     # Reading ----------------------------------------------------------------------------
 
     def band_for(self, score: Decimal | None) -> Band | None:
-        """The band with lower <= score < upper (an empty end is open)."""
-        if score is None:
-            return None
-        for band in self.bands:
-            if (band.lower is None or band.lower <= score) and (
-                band.upper is None or score < band.upper
-            ):
-                return band
-        return None
+        return band_for(self.bands, score)
 
-    def _headline(self, age, raw, score):
+    def headline(self, age, raw, score):
+        """The headline score: the one given, else the raw mark converted as the definition
+        reads it (itself, as a percentage, or through the norm table), else None."""
         measure = self.definition.measure
         if score is not None or raw is None:
             return score
@@ -276,9 +284,9 @@ class SittingRules:
         input at fault. A score given directly wins over converting the raw score."""
         component = component or ""
         self._check_component(component)
-        raw = self._decimal("raw_score", "raw score", raw_score)
-        given = self._decimal("score", "score", score)
-        found_grade = self._check_grade(grade)
+        raw = self.number("raw_score", "raw score", raw_score)
+        given = self.number("score", "score", score)
+        found_grade = self.grade_for(grade)
         if raw is None and given is None and found_grade is None:
             raise self._nothing_entered()
         if raw is not None:
@@ -288,16 +296,20 @@ class SittingRules:
                 raise ScoreError("score", f"{self.definition.name} is recorded as a grade.")
             self._check_score(given)
         age = age_in_months(date_of_birth, self.on) if date_of_birth is not None else None
-        headline = self._headline(age, raw, given)
+        return self.read(age, self.headline(age, raw, given), found_grade)
+
+    def read(self, age_months: int | None, score: Decimal | None, grade=None) -> Derived:
+        """What a headline score (or grade) means in this sitting: percentile rank for
+        standardised scores, band, and whether it meets the pass mark."""
         percentile = None
-        if headline is not None and self.definition.measure == Measure.STANDARDISED:
-            percentile = percentile_rank(headline)
+        if score is not None and self.definition.measure == Measure.STANDARDISED:
+            percentile = percentile_rank(score)
         return Derived(
-            age_months=age,
-            score=headline,
+            age_months=age_months,
+            score=score,
             percentile=percentile,
-            band=self.band_for(headline),
-            met_threshold=self._met(headline, found_grade),
+            band=self.band_for(score),
+            met_threshold=self._met(score, grade),
         )
 
     def _met(self, headline, grade) -> bool | None:
