@@ -51,7 +51,7 @@ from nextsteps.schools import policy
 from nextsteps.schools.models import Enrolment, Pupil
 
 from .import_models import ResultImport
-from .models import Result, Sitting
+from .models import Measure, Result, Sitting
 from .scoring import ScoreError, SittingRules, age_in_months, format_age
 
 log = logging.getLogger(__name__)
@@ -238,14 +238,14 @@ def mapping_errors(mapping: dict) -> dict[str, str]:
         missing = "last_name" if has("first_name") else "first_name"
         errors[missing] = f"Choose the {LABELS[missing].lower()} column too."
     named = has("name") or (has("first_name") and has("last_name"))
-    if not has("upn") and not (named and has("date_of_birth")):
+    if not has("upn") and not named:
         errors["upn"] = (
             "Choose the UPN column, or the name and date of birth columns, so that each row can "
             "be matched to a pupil."
         )
-    elif named and not has("date_of_birth") and "upn" not in errors:
+    elif not has("upn") and not has("date_of_birth"):
         errors["date_of_birth"] = (
-            "Choose the date of birth column: rows without a UPN are matched by name and date "
+            "Choose the date of birth column: without UPNs, rows are matched by name and date "
             "of birth."
         )
     if not has("raw_score") and not has("score"):
@@ -570,6 +570,17 @@ def may_import(user, sitting) -> bool:
     )
 
 
+def refusal(sitting) -> str:
+    """Why results of this sitting cannot come from a file ("" when they can): grades and
+    tests recorded in parts are entered in the grid."""
+    definition = sitting.definition
+    if definition.measure == Measure.GRADE:
+        return f"{definition.name} is recorded as grades: enter its results in the grid."
+    if definition.components:
+        return f"{definition.name} is recorded in parts: enter its results in the grid."
+    return ""
+
+
 def sittings_for(user):
     """Sittings the user may import results into."""
     schools = policy.school_ids_with(user, "record_results")
@@ -811,15 +822,14 @@ class _Checker:
                 f"Line {earlier['line']} is for the same pupil with a different score; "
                 "correct the file so each pupil has one row."
             )
-            if earlier["status"] != ERROR:
-                earlier["status"] = ERROR
-                earlier["errors"].append(
-                    {
-                        "column": "",
-                        "message": f"Line {entry['line']} is for the same pupil with a "
-                        "different score; correct the file so each pupil has one row.",
-                    }
-                )
+            earlier["status"] = ERROR
+            earlier["errors"].append(
+                {
+                    "column": "",
+                    "message": f"Line {entry['line']} is for the same pupil with a different "
+                    "score; correct the file so each pupil has one row.",
+                }
+            )
         self.error(entry, "", message)
 
     def compare_age(self, row: ImportRow, entry: dict, born: date, ours: int | None) -> None:
@@ -934,6 +944,8 @@ def check(sitting, rows, user, *, choices=None, columns=None, progress=None) -> 
     rows."""
     if not may_import(user, sitting):
         raise PermissionDenied
+    if refusal(sitting):
+        raise FileProblem(refusal(sitting))
     return _Checker(sitting, user, columns or {}, choices or {}).run(rows, progress)
 
 
@@ -1129,6 +1141,8 @@ def start(user, sitting, upload) -> ResultImport:
     cannot be used."""
     if not may_import(user, sitting):
         raise PermissionDenied
+    if refusal(sitting):
+        raise FileProblem(refusal(sitting))
     if upload.size > settings.NEXTSTEPS_IMPORT_MAX_BYTES:
         limit = settings.NEXTSTEPS_IMPORT_MAX_BYTES / (1024 * 1024)
         raise FileProblem(
