@@ -95,17 +95,10 @@ def filter_pupils(pupils, *, group_id=None, characteristics=()):
 
 
 @dataclass
-class Cell:
-    pupil: Pupil
-    objective: Objective
-    judgement_id: int | None
-    grade: object  # curriculum.Grade or None
-
-
-@dataclass
 class Row:
     pupil: Pupil
-    cells: list[Cell] = field(default_factory=list)
+    # one (judgement id or None, curriculum.Grade or None) per column, in column order
+    cells: list[tuple] = field(default_factory=list)
     secure: int = 0
 
     @property
@@ -181,26 +174,32 @@ def build_grid(
         else:
             shown.append(pupil)
 
-    current = {}
+    objective_ids = [o.id for o in objectives]
+    by_pupil: dict[int, dict] = {p.id: {} for p in shown}
     if shown and objectives:
         for pupil_id, objective_id, judgement_id, grade_id in CurrentJudgement.objects.filter(
-            pupil__in=[p.pk for p in shown], objective__in=[o.pk for o in objectives]
+            pupil__in=list(by_pupil), objective__in=objective_ids
         ).values_list("pupil_id", "objective_id", "judgement_id", "grade_id"):
-            current[pupil_id, objective_id] = (judgement_id, by_grade.get(grade_id))
+            by_pupil[pupil_id][objective_id] = (judgement_id, by_grade.get(grade_id))
 
     columns = [Column(o, total=len(shown)) for o in objectives]
+    secure_by_column = [0] * len(columns)
+    judged_by_column = [0] * len(columns)
+    empty = (None, None)
     rows = []
     for pupil in shown:
-        row = Row(pupil)
-        for column in columns:
-            judgement_id, grade = current.get((pupil.pk, column.objective.pk), (None, None))
-            row.cells.append(Cell(pupil, column.objective, judgement_id, grade))
+        found = by_pupil[pupil.id]
+        cells = [found.get(objective_id, empty) for objective_id in objective_ids]
+        secure = 0
+        for index, (_, grade) in enumerate(cells):
             if grade is not None:
-                column.judged += 1
+                judged_by_column[index] += 1
                 if grade.secure:
-                    column.secure += 1
-                    row.secure += 1
-        rows.append(row)
+                    secure_by_column[index] += 1
+                    secure += 1
+        rows.append(Row(pupil, cells, secure))
+    for column, secure, judged in zip(columns, secure_by_column, judged_by_column, strict=True):
+        column.secure, column.judged = secure, judged
     if sort == "attainment":
         # stable: equal shares keep name order
         rows.sort(key=lambda r: -r.percent)
