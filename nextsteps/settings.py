@@ -107,7 +107,9 @@ WSGI_APPLICATION = "nextsteps.wsgi.application"
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        # Keep connections between requests (checked before reuse) except under the development
+        # server, which starts a thread per request and so would only pile them up.
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0" if DEBUG else "60")),
         conn_health_checks=True,
     )
 }

@@ -245,9 +245,10 @@ class _Saver:
             message = " ".join(m for ms in exc.message_dict.values() for m in ms)
             result.update(status="invalid", message=message, http=400)
             return result
-        result.update(
-            status="saved", http=200, judgement=judgement.pk, grade=_grade_json(judgement.grade)
-        )
+        grade = self.grades.get(judgement.grade_id)
+        if grade is None and judgement.grade_id is not None:
+            grade = judgement.grade
+        result.update(status="saved", http=200, judgement=judgement.pk, grade=_grade_json(grade))
         return result
 
     def _save(self, cell):
