@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "nextsteps.curriculum",
     "nextsteps.assessment",
     "nextsteps.results",
+    "nextsteps.tracking",
     "nextsteps.interop",
     "nextsteps.portal",
     "nextsteps.api",

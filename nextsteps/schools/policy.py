@@ -43,6 +43,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "manage_assessments": {K.HEAD, K.DEPUTY, K.ASSESSMENT_LEADER},
     "record_results": SENIOR | {K.CLASS_TEACHER},
     "view_diagnostics": SENIOR,
+    "set_targets": {K.HEAD, K.DEPUTY, K.ASSESSMENT_LEADER},
+    "manage_goals": SENIOR | {K.CLASS_TEACHER, K.TEACHING_ASSISTANT},
 }
 
 STAFF_KINDS = SENIOR | {K.CLASS_TEACHER, K.TEACHING_ASSISTANT}
