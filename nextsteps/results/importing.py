@@ -524,8 +524,9 @@ def _show_date(day) -> str:
 @dataclass
 class Reconciliation:
     """What an import would do, row by row. `entries` are plain dictionaries (they are kept
-    as the job's report): line, status, label, upn, pupil, how, why, candidates, raw, score,
-    result, changes, errors, warnings. `pool` is the pupils in the year groups the file
+    as the job's report): line, status, label, upn, dob (as the file gives them), pupil, how
+    (upn, name or chosen), why (unmatched or ambiguous), candidates, raw, score, result (what
+    would be stored), changes, errors, warnings. `pool` is the pupils in the year groups the file
     covers who have no row yet: likely owners of the rows that matched nobody."""
 
     entries: list[dict]
@@ -624,6 +625,7 @@ class _Checker:
             "status": CREATE,
             "label": row_label(row),
             "upn": row.text("upn"),
+            "dob": row.text("date_of_birth"),
             "pupil": None,
             "how": "",
             "why": "",
@@ -657,6 +659,8 @@ class _Checker:
             born, bad_birth = parse_date(row.values.get("date_of_birth")), ""
         except BadValue as exc:
             born, bad_birth = None, str(exc)
+        if born is not None:
+            entry["dob"] = _show_date(born)
         upn_text = entry["upn"]
         if upn_text:
             try:
