@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from nextsteps.accounts.models import User
 from nextsteps.audit.services import record_read
+from nextsteps.results.timeline import pupil_timelines
 
 from . import forms, policy, queries, services
 from .models import (
@@ -317,6 +318,7 @@ def pupil_detail(request, pk):
             "guardians": pupil.guardians.all() if policy.is_staff_member(user) else [],
             "placements": placements,
             "timeline": timeline,
+            "results_timeline": pupil_timelines(user, pupil, today=today),
             "can_manage": can_manage,
             "can_place": bool(
                 policy.school_ids_with(user, "manage_placements") & _pupil_schools(pupil)
