@@ -134,7 +134,7 @@ def _choices(scope: Scope, params):
     return subjects, points, subject, point, errors
 
 
-def _breakdowns(user, scope, result, cohort, subject, point):
+def _breakdowns(scope, result, cohort, subject, point):
     """For a year group: a matrix per class; for the school: per year group and per class."""
     wanted = {SCHOOL: ["year_group", "class"], YEAR_GROUP: ["class"]}.get(scope.kind, [])
     out = []
@@ -157,7 +157,7 @@ def _page(request, kind, pk):
     if subject is not None and point is not None and not errors:
         cohort = scope.cohort(user, point)
         result = comparison.compare(user, cohort, subject, point)
-        breakdowns = _breakdowns(user, scope, result, cohort, subject, point)
+        breakdowns = _breakdowns(scope, result, cohort, subject, point)
     can_export = result is not None and policy.can(user, "export", scope.school)
     return render(
         request,

@@ -87,6 +87,14 @@ def reading_label(reading) -> str:
     return READING_LABELS.get(reading, "Not read")
 
 
+def number_text(value) -> str:
+    """A score as a teacher writes it: 104, 31.5 (no trailing zeros); empty for none."""
+    if value is None:
+        return ""
+    text = f"{value:f}" if hasattr(value, "as_tuple") else str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 # -- one pupil's two sides ------------------------------------------------------------------
 
 
@@ -111,7 +119,7 @@ class TestSide:
         """The result as a teacher reads it: score and band, or the grade."""
         parts = []
         if self.score is not None:
-            parts.append(_number(self.score))
+            parts.append(number_text(self.score))
         if self.band:
             parts.append(f"({self.band})" if parts else self.band)
         if not parts and self.grade:
@@ -317,13 +325,6 @@ def _group_order(group):
 
 
 # -- reading the two sides in bulk -----------------------------------------------------------
-
-
-def _number(value) -> str:
-    text = f"{value:f}" if hasattr(value, "as_tuple") else str(value)
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
 
 
 def latest_tests(user, pupils, subject_code: str, point) -> dict[int, TestSide]:

@@ -30,7 +30,7 @@ from nextsteps.audit.services import record_read
 from nextsteps.curriculum.models import Objective, PupilStage, SchoolFramework, Stage, Subject
 from nextsteps.schools.models import AssessmentPoint
 
-from .comparison import grade_readings, reading_label
+from .comparison import grade_readings, number_text, reading_label
 from .models import Result
 
 TEST, SUMMARY, COVERAGE = "test", "summary", "coverage"
@@ -172,22 +172,15 @@ def _nice(day: date) -> str:
     return format_date(day, "j M Y")
 
 
-def _number(value) -> str:
-    if value is None:
-        return ""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def _test_entry(result, reading) -> Entry:
     definition = result.sitting.definition
     parts = []
     if result.score is not None:
-        parts.append(f"score {_number(result.score)}")
+        parts.append(f"score {number_text(result.score)}")
     elif result.raw_score is not None:
-        parts.append(f"mark {_number(result.raw_score)}")
+        parts.append(f"mark {number_text(result.raw_score)}")
     if result.raw_score is not None and result.score is not None:
-        parts.append(f"raw {_number(result.raw_score)}")
+        parts.append(f"raw {number_text(result.raw_score)}")
     if result.percentile is not None:
         parts.append(f"percentile {result.percentile}")
     if result.band is not None:
