@@ -3,7 +3,7 @@ personal API token or the signed-in browser session and acts with that user's pe
 
 from ninja import NinjaAPI
 
-from . import assessment, curriculum, docs, errors, lessons, people, providers, schools
+from . import assessment, curriculum, docs, errors, lessons, people, providers, results, schools
 from .auth import session_auth, token_auth
 
 api = NinjaAPI(
@@ -28,6 +28,7 @@ api.add_router("", providers.router)
 api.add_router("", curriculum.router)
 api.add_router("", assessment.router)
 api.add_router("", lessons.router)
+api.add_router("", results.router)
 
 
 @api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs_asset")

@@ -125,6 +125,27 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", f"{P}/assessment-points/{{point_id}}/lock"): _perm("lock_points"),
     ("DELETE", f"{P}/assessment-points/{{point_id}}/lock"): _perm("lock_points"),
     ("GET", f"{P}/pupils/{{pupil_id}}/next-steps"): Access(PUPIL_READERS),
+    # Tests and results: definitions and sittings are for the school's staff; diagnostic ones
+    # (and their results) only for view_diagnostics holders, and 404 to everyone else.
+    ("GET", f"{P}/schools/{{school_id}}/assessment-definitions"): Access(CLASS_READERS),
+    ("GET", f"{P}/assessment-definitions/{{definition_id}}"): Access(CLASS_READERS),
+    ("PATCH", f"{P}/assessment-definitions/{{definition_id}}"): _perm("manage_assessments"),
+    ("GET", f"{P}/assessment-definitions/{{definition_id}}/norm-tables"): Access(CLASS_READERS),
+    ("POST", f"{P}/assessment-definitions/{{definition_id}}/norm-tables"): _perm(
+        "manage_assessments"
+    ),
+    ("GET", f"{P}/norm-tables/{{table_id}}"): Access(CLASS_READERS),
+    ("GET", f"{P}/schools/{{school_id}}/sittings"): Access(CLASS_READERS),
+    ("POST", f"{P}/schools/{{school_id}}/sittings"): _perm("manage_assessments"),
+    ("GET", f"{P}/sittings/{{sitting_id}}"): Access(CLASS_READERS),
+    ("PATCH", f"{P}/sittings/{{sitting_id}}"): _perm("manage_assessments"),
+    ("GET", f"{P}/sittings/{{sitting_id}}/results"): Access(CLASS_READERS),
+    ("PUT", f"{P}/sittings/{{sitting_id}}/results/{{pupil_id}}"): _perm("record_results"),
+    ("DELETE", f"{P}/sittings/{{sitting_id}}/results/{{pupil_id}}"): _perm("record_results"),
+    ("POST", f"{P}/sittings/{{sitting_id}}/results/import"): _perm("record_results"),
+    ("GET", f"{P}/pupils/{{pupil_id}}/results"): Access(PUPIL_READERS),
+    # a class for its own staff; a year group or the school for senior and trust staff
+    ("GET", f"{P}/comparison"): Access(CLASS_READERS),
 }
 
 # Routes outside the schema that need no sign-in: the schema itself and the docs page.

@@ -476,6 +476,193 @@ CASES = [
 ]
 
 
+# Tests and results ---------------------------------------------------------------------------
+
+
+def _reading_version(cast) -> int:
+    from nextsteps.results.models import AssessmentDefinition
+
+    return AssessmentDefinition.objects.get(school=cast.school, code="standardised-reading").version
+
+
+CASES += [
+    Case(
+        "GET",
+        "/schools/{school}/assessment-definitions",
+        "teacher",
+        200,
+        {"governor": 403, "parent": 403, "provider": 404, "ap_head": 404},
+    ),
+    Case(
+        "GET",
+        "/assessment-definitions/{reading}",
+        "ta",
+        200,
+        {"governor": 403, "parent": 403, "ap_head": 404},
+    ),
+    # a diagnostic screening is not found by those who may not see diagnostics
+    Case(
+        "GET",
+        "/assessment-definitions/{screening}",
+        "senco",
+        200,
+        {"teacher": 404, "ta": 404, "trust_staff": 404, "governor": 404, "parent": 404},
+    ),
+    Case(
+        "PATCH",
+        "/assessment-definitions/{reading}",
+        "leader",
+        200,
+        {"teacher": 403, "senco": 403, "parent": 403, "ap_head": 404},
+        lambda c: {"version": _reading_version(c), "threshold": 90},
+    ),
+    Case(
+        "GET",
+        "/assessment-definitions/{reading}/norm-tables",
+        "teacher",
+        200,
+        {"parent": 403, "governor": 403, "ap_head": 404},
+    ),
+    Case(
+        "POST",
+        "/assessment-definitions/{reading}/norm-tables",
+        "leader",
+        201,
+        {"teacher": 403, "senco": 403, "parent": 403, "ap_head": 404},
+        {
+            "name": "Spring",
+            "rows": [{"age_years": 8, "age_months": 0, "raw": 10, "standardised": 96}],
+        },
+    ),
+    Case("GET", "/norm-tables/{norm_table}", "leader", 200, {"governor": 403, "ap_head": 404}),
+    Case(
+        "GET",
+        "/schools/{school}/sittings",
+        "ta",
+        200,
+        {"governor": 403, "parent": 403, "provider": 404, "ap_head": 404},
+    ),
+    Case(
+        "POST",
+        "/schools/{school}/sittings",
+        "leader",
+        201,
+        {"teacher": 403, "senco": 403, "governor": 403, "ap_head": 404},
+        lambda c: {"definition_id": _results_ids(c)["reading"], "date": today()},
+    ),
+    Case(
+        "GET",
+        "/sittings/{sitting}",
+        "teacher",
+        200,
+        {"governor": 403, "other_parent": 403, "ap_head": 404},
+    ),
+    Case(
+        "GET",
+        "/sittings/{screening_sitting}",
+        "head",
+        200,
+        {"teacher": 404, "ta": 404, "trust_staff": 404, "parent": 404},
+    ),
+    Case(
+        "PATCH",
+        "/sittings/{sitting}",
+        "leader",
+        200,
+        {"teacher": 403, "parent": 403, "ap_head": 404},
+        {"name": "Reading, renamed"},
+    ),
+    Case(
+        "GET",
+        "/sittings/{sitting}/results",
+        "teacher",
+        200,
+        {"governor": 403, "parent": 403, "pupil": 403, "ap_head": 404, "provider": 404},
+    ),
+    Case(
+        "GET",
+        "/sittings/{screening_sitting}/results",
+        "senco",
+        200,
+        {"teacher": 404, "ta": 404, "parent": 404, "governor": 404},
+    ),
+    Case(
+        "PUT",
+        "/sittings/{sitting}/results/{amara}",
+        "teacher",
+        200,
+        {"ta": 403, "other_teacher": 404, "governor": 403, "parent": 403, "ap_head": 404},
+        {"version": 1, "score": 110},
+    ),
+    Case(
+        "DELETE",
+        "/sittings/{sitting}/results/{amara}?version=1",
+        "leader",
+        204,
+        {"ta": 403, "other_teacher": 404, "parent": 403, "ap_head": 404},
+    ),
+    Case(
+        "POST",
+        "/sittings/{sitting}/results/import",
+        "teacher",
+        200,
+        {"ta": 403, "governor": 403, "parent": 403, "trust_staff": 403, "ap_head": 404},
+        lambda c: {"dry_run": True, "rows": [{"upn": c.amara.upn, "score": 101}]},
+    ),
+    Case(
+        "GET",
+        "/pupils/{amara}/results",
+        "parent",
+        200,
+        {"other_parent": 404, "other_teacher": 404, "governor": 404, "provider": 404},
+    ),
+    Case(
+        "GET",
+        "/comparison?class_id={oak}&subject_id={maths}&point_id={point}",
+        "teacher",
+        200,
+        {"other_teacher": 404, "parent": 404, "governor": 404, "ap_head": 404},
+    ),
+    Case(
+        "GET",
+        "/comparison?school_id={school}&subject_id={maths}&point_id={point}",
+        "leader",
+        200,
+        {"teacher": 403, "governor": 403, "parent": 403, "ap_head": 404},
+    ),
+]
+
+
+def _results_ids(cast) -> dict:
+    """A reading sitting and a dyslexia screening, each with a result for Amara, and a norm
+    table for the reading test (made once per cast)."""
+    if "results_ids" in cast.objects:
+        return cast.objects["results_ids"]
+    from nextsteps.results import services as results
+    from nextsteps.results.models import AssessmentDefinition
+
+    reading = AssessmentDefinition.objects.get(school=cast.school, code="standardised-reading")
+    screening = AssessmentDefinition.objects.get(school=cast.school, code="dyslexia-screening")
+    day = timezone.localdate()
+    sitting = results.create_sitting(reading, date=day, by=cast.leader)
+    results.record_result(sitting, cast.amara, by=cast.leader, score=104)
+    check = results.create_sitting(screening, date=day, by=cast.senco)
+    results.record_result(check, cast.amara, by=cast.senco, score=82)
+    table = results.load_norm_table(
+        reading,
+        rows=[{"age_years": 8, "age_months": 0, "raw": 10, "standardised": 95}],
+        by=cast.leader,
+    )
+    cast.objects["results_ids"] = {
+        "reading": reading.pk,
+        "screening": screening.pk,
+        "sitting": sitting.pk,
+        "screening_sitting": check.pk,
+        "norm_table": table.pk,
+    }
+    return cast.objects["results_ids"]
+
+
 def _ids(cast) -> dict:
     from nextsteps.curriculum.services import adopt_framework, copy_for_school
     from tests.curriculum_cast import build_maths
@@ -507,6 +694,7 @@ def _ids(cast) -> dict:
         "point": cast.year.assessment_points.order_by("date").first().pk,
         "own_framework": cast.own.pk,
         "own_objective": cast.own.subjects.get().objectives.order_by("order").first().pk,
+        **_results_ids(cast),
     }
 
 
