@@ -275,3 +275,22 @@ def test_grid_queries_do_not_grow_with_the_class(cast, login, sitting_of):
     for pupil in add_pupils_to_oak(cast, 12):
         services.record_result(sitting, pupil, by=cast.teacher, score=100)
     assert count() == small
+
+
+def test_admin_pages_for_superusers_with_results_read_only(cast, client, sitting_of):
+    from tests.cast import make_user
+
+    sitting = sitting_of("ks2-reading")
+    result = services.record_result(sitting, cast.amara, by=cast.teacher, score=104)
+    client.force_login(make_user("root", is_superuser=True, is_staff=True))
+    for name, args in [
+        ("admin:results_assessmentdefinition_change", [sitting.definition_id]),
+        ("admin:results_sitting_change", [sitting.pk]),
+        ("admin:results_normtable_changelist", []),
+        ("admin:results_result_changelist", []),
+        ("admin:results_result_change", [result.pk]),
+    ]:
+        assert client.get(reverse(name, args=args)).status_code == 200, name
+    client.post(reverse("admin:results_result_change", args=[result.pk]), {"score": "80"})
+    result.refresh_from_db()
+    assert result.score == D(104)
