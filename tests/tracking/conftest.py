@@ -1,0 +1,131 @@
+"""A small framework for tracking tests (Years 2 to 4 of mathematics, nine key objectives and
+three others a stage, judged N/D/S/M and summarised BLW/WTS/EXS/GDS) and helpers to give
+pupils a history at the cast's school."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import pytest
+from django.utils import timezone
+
+from nextsteps.assessment.models import SummaryJudgement
+from nextsteps.assessment.services import record_judgement
+from nextsteps.curriculum import services as curriculum
+from nextsteps.schools import services
+
+
+@dataclass
+class Ladder:
+    framework: object
+    maths: object
+    stages: dict  # year stage -> Stage
+    key: dict  # year stage -> [Objective]
+    other: dict  # year stage -> [Objective]
+    grades: dict  # N D S M
+    summary: dict  # BLW WTS EXS GDS
+    extra: dict = field(default_factory=dict)
+
+
+def build_ladder(school, key_per_stage=9, others=3) -> Ladder:
+    scale = curriculum.create_scale(
+        "track-nydsm",
+        "Not yet / Developing / Secure / Mastery",
+        [
+            {"label": "Not yet", "short_label": "N"},
+            {"label": "Developing", "short_label": "D"},
+            {"label": "Secure", "short_label": "S", "secure": True},
+            {"label": "Mastery", "short_label": "M", "secure": True},
+        ],
+    )
+    summary = curriculum.create_scale(
+        "track-wts",
+        "BLW / WTS / EXS / GDS",
+        [
+            {"label": "Working below", "short_label": "BLW"},
+            {"label": "Working towards", "short_label": "WTS"},
+            {"label": "Expected", "short_label": "EXS", "secure": True},
+            {"label": "Greater depth", "short_label": "GDS", "secure": True},
+        ],
+    )
+    framework = curriculum.create_framework(
+        code="track-primary", name="Tracking primary", judgement_scale=scale, summary_scale=summary
+    )
+    maths = curriculum.add_subject(framework, "maths", "Mathematics")
+    strand = curriculum.add_strand(maths, "Number", 1)
+    stages, key, other = {}, {}, {}
+    for year in (2, 3, 4):
+        stage = curriculum.add_stage(framework, f"Y{year}", f"Year {year}", year, year_stage=year)
+        stages[year] = stage
+        key[year], other[year] = [], []
+        for n in range(1, key_per_stage + others + 1):
+            objective = curriculum.add_objective(
+                strand,
+                stage,
+                f"M{year}.{n}",
+                f"Year {year} number objective {n}",
+                key=n <= key_per_stage,
+            )
+            (key if n <= key_per_stage else other)[year].append(objective)
+    curriculum.adopt_framework(school, framework)
+    return Ladder(
+        framework=framework,
+        maths=maths,
+        stages=stages,
+        key=key,
+        other=other,
+        grades={g.short_label: g for g in scale.grades.all()},
+        summary={g.short_label: g for g in summary.grades.all()},
+    )
+
+
+@pytest.fixture
+def ladder(cast):
+    return build_ladder(cast.school)
+
+
+def moment(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(12)))
+
+
+def points_of(year):
+    return list(year.assessment_points.order_by("date", "id"))
+
+
+def summary(pupil, subject, point, grade, *, by=None):
+    """A summary judgement written as history (tests of what was recorded in earlier years)."""
+    return SummaryJudgement.objects.create(
+        pupil=pupil,
+        subject=subject,
+        assessment_point=point,
+        grade=grade,
+        recorded_by=by,
+        recorded_at=moment(point.date),
+    )
+
+
+def judge(pupil, objectives, grade, on: date, by=None):
+    for objective in objectives:
+        record_judgement(pupil, objective, grade, by=by, at=moment(on))
+
+
+_made = {"n": 0}
+
+
+def pupil_with_years(cast, years: dict, name: str = ""):
+    """A new pupil at the cast's school, in year group stage `years[academic_year]` each year."""
+    _made["n"] += 1
+    pupil = services.create_pupil(
+        legal_first_name=name or f"Cohort{_made['n']}",
+        legal_last_name="Pupil",
+        date_of_birth=date(2017, 1, 1 + _made["n"] % 28),
+        sex="F",
+    )
+    for year in sorted(years, key=lambda y: y.start_date):
+        services.enrol_pupil(
+            pupil,
+            cast.school,
+            cast.school.year_groups.get(stage=years[year]),
+            academic_year=year,
+            start_date=year.start_date,
+        )
+    return pupil
