@@ -223,7 +223,7 @@ def statuses(pupils, subjects, points, *, today: date | None = None) -> dict[tup
         )
     )
     linked = defaultdict(list)
-    for milestone_id, objective_id in Milestone.objects.through.objects.filter(
+    for milestone_id, objective_id in Milestone.objectives.through.objects.filter(
         milestone__pupil_id__in=pupil_ids, milestone__subject_id__in=subject_ids
     ).values_list("milestone_id", "objective_id"):
         linked[milestone_id].append(objective_id)
