@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", include("nextsteps.audit.urls")),
     path("curriculum/", include("nextsteps.curriculum.urls")),
     path("results/", include("nextsteps.results.urls")),
+    path("tracking/", include("nextsteps.tracking.urls")),
     path("data/", include("nextsteps.interop.urls")),
     path("my/", include("nextsteps.portal.urls")),
     path("", include("nextsteps.schools.urls")),

@@ -42,15 +42,22 @@ def _scale_ids(specs) -> dict[str, int]:
 
 @transaction.atomic
 def install_definitions(school) -> list[AssessmentDefinition]:
-    """Give `school` (a School or its id) every shipped definition it does not have yet, with
-    its bands, and return the ones created. Definitions it has are never changed. A definition
-    graded on a shipped scale that is not loaded (`nextsteps load_curriculum` loads them) is
-    left out, to be added by a later run."""
+    """Give `school` (a School or its id) every shipped definition for its country that it
+    does not have yet, with its bands, and return the ones created. Definitions it has are
+    never changed. A definition graded on a shipped scale that is not loaded (`nextsteps
+    load_curriculum` loads them) is left out, to be added by a later run."""
+    from nextsteps.schools.models import School
+
     school_id = getattr(school, "pk", school)
+    country = School.objects.filter(pk=school_id).values_list("country", flat=True).first()
     have = set(
         AssessmentDefinition.objects.filter(school_id=school_id).values_list("code", flat=True)
     )
-    wanted = [spec for spec in shipped() if spec["code"] not in have]
+    wanted = [
+        spec
+        for spec in shipped()
+        if spec["code"] not in have and country in spec.get("countries", [country])
+    ]
     scales = _scale_ids(wanted)
     created = []
     for spec in wanted:

@@ -45,10 +45,30 @@ def test_shipped_list_is_consistent():
         assert seen == sorted(seen) or spec["code"] == "strengths-difficulties", spec["code"]
 
 
+def codes_for(country) -> set[str]:
+    return {s["code"] for s in shipped() if country in s.get("countries", [country])}
+
+
+def test_each_country_gets_its_own_checks(db):
+    scottish = services.create_school(
+        name="Burnside Primary", kind=School.Kind.PRIMARY, country=School.Country.SCOTLAND
+    )
+    got = set(scottish.assessment_definitions.values_list("code", flat=True))
+    assert got == codes_for("scotland")
+    assert {"cfe-literacy", "cfe-numeracy", "standardised-reading", "dyslexia-screening"} <= got
+    assert not got & {"ks2-reading", "phonics-screening-check", "eyfs-profile"}
+    welsh = services.create_school(
+        name="Ysgol Bryn", kind=School.Kind.PRIMARY, country=School.Country.WALES
+    )
+    got = set(welsh.assessment_definitions.values_list("code", flat=True))
+    assert "reception-baseline" in got and "ks2-maths" not in got and "cfe-literacy" not in got
+
+
 def test_a_new_school_gets_every_definition_with_the_facts_right(db):
     school = services.create_school(name="Brook Primary", kind=School.Kind.PRIMARY)
     got = {d.code: d for d in AssessmentDefinition.objects.filter(school=school)}
-    assert set(got) == {s["code"] for s in shipped()}
+    assert set(got) == codes_for("england")
+    assert not set(got) & {"cfe-literacy", "cfe-numeracy"}
     for definition in got.values():
         definition.full_clean()
         for band in definition.bands.all():
@@ -96,13 +116,6 @@ def test_a_new_school_gets_every_definition_with_the_facts_right(db):
         "world",
         "arts",
     }
-    assert got["cfe-literacy"].scale.code == "cfe-level"
-    assert [c["code"] for c in got["cfe-literacy"].components] == [
-        "reading",
-        "writing",
-        "listening-talking",
-    ]
-    assert got["cfe-numeracy"].subject_code == "numeracy"
 
     dyslexia = got["dyslexia-screening"]
     assert (dyslexia.kind, dyslexia.sensitive) == (Kind.DIAGNOSTIC, True)
@@ -133,6 +146,16 @@ def test_installing_again_adds_only_what_is_missing_and_keeps_tuning(db):
     assert install_definitions(school) == []
 
 
+def test_curriculum_for_excellence_levels(db):
+    school = services.create_school(
+        name="Burnside Primary", kind=School.Kind.PRIMARY, country=School.Country.SCOTLAND
+    )
+    literacy = school.assessment_definitions.get(code="cfe-literacy")
+    assert literacy.scale.code == "cfe-level"
+    assert [c["code"] for c in literacy.components] == ["reading", "writing", "listening-talking"]
+    assert school.assessment_definitions.get(code="cfe-numeracy").subject_code == "numeracy"
+
+
 def test_each_school_has_its_own_copy(db):
     one = services.create_school(name="One", kind=School.Kind.PRIMARY)
     two = services.create_school(name="Two", kind=School.Kind.PRIMARY)
@@ -154,4 +177,4 @@ def test_the_migration_installs_for_existing_schools(db):
     AssessmentDefinition.objects.filter(school=school).delete()
     migration = importlib.import_module("nextsteps.results.migrations.0002_install_definitions")
     migration.install(apps, None)
-    assert school.assessment_definitions.count() == len(shipped())
+    assert school.assessment_definitions.count() == len(codes_for("england"))
