@@ -296,9 +296,12 @@ def update_definition(request, definition_id: int, payload: DefinitionPatch):
                     "current": _definition_out(current.pk),
                 },
             )
-        updated = services.update_definition(current, by=user, expected_version=version, **changes)
+        if changes:
+            current = services.update_definition(
+                current, by=user, expected_version=version, **changes
+            )
         if bands is not None:
-            services.tune_bands(updated, bands, by=user)
+            services.tune_bands(current, bands, by=user)
     return _definition_out(definition.pk)
 
 
@@ -801,7 +804,7 @@ def pupil_results(request, pupil_id: int):
 # Importing results --------------------------------------------------------------------------
 
 
-class ImportRowIn(Schema):
+class ResultRowIn(Schema):
     """One row as a test publisher exports it. Give the UPN, or the name (one `name`, or
     `first_name` and `last_name`) and date of birth; and a raw score, a score or both."""
 
@@ -822,9 +825,9 @@ class ImportRowIn(Schema):
 Choice = int | str
 
 
-class ImportIn(Schema):
+class ResultImportIn(Schema):
     dry_run: bool = Field(True, description="check only and write nothing")
-    rows: list[ImportRowIn] = Field(..., min_length=1)
+    rows: list[ResultRowIn] = Field(..., min_length=1)
     choices: dict[str, Choice] = Field(
         default_factory=dict,
         description="for rows that matched nobody or several pupils: line -> pupil id or 'skip'",
@@ -865,7 +868,7 @@ class ImportedOut(Schema):
     met_threshold: bool | None
 
 
-class ImportRowOut(Schema):
+class ResultRowOut(Schema):
     line: int
     status: str = Field(..., description="create, update, unchanged, choose, skip or error")
     label: str = Field(..., description="the row's name (or UPN) as given")
@@ -883,7 +886,7 @@ class ImportRowOut(Schema):
     warnings: list[str]
 
 
-class ImportSummaryOut(Schema):
+class ResultImportSummaryOut(Schema):
     rows: int
     create: int
     update: int
@@ -895,12 +898,12 @@ class ImportSummaryOut(Schema):
     ambiguous: int
 
 
-class ImportOut(Schema):
+class ResultImportOut(Schema):
     dry_run: bool
     committed: bool = Field(..., description="whether the results were written")
     detail: str
-    summary: ImportSummaryOut
-    rows: list[ImportRowOut]
+    summary: ResultImportSummaryOut
+    rows: list[ResultRowOut]
     pool: list[PupilRefOut] = Field(
         ..., description="pupils in the year groups the rows cover who have no row yet"
     )
@@ -991,9 +994,9 @@ def _not_ready(recon, leave_out_errors: bool) -> str:
 
 @router.post(
     "/sittings/{sitting_id}/results/import",
-    response={200: ImportOut, **responses(403, 404, 422)},
+    response={200: ResultImportOut, **responses(403, 404, 422)},
 )
-def import_results(request, sitting_id: int, payload: ImportIn):
+def import_results(request, sitting_id: int, payload: ResultImportIn):
     """Import many results into a sitting (permission record_results). Each row is matched to
     a pupil by UPN, else by name and date of birth, among the pupils of the school you may
     see. The answer is the reconciliation, row by row: who each row is for, what would be

@@ -770,3 +770,42 @@ def test_a_comparison_names_what_is_wrong_with_the_question(api, cast, compared)
     )
     assert hub_subject.status_code == 404
     assert hub_subject.json()["errors"][0]["field"] == "subject_id"
+
+
+def test_no_two_api_schemas_share_a_name():
+    """The OpenAPI schema names its components after the classes; two of one name would
+    silently describe one route's body with the other's."""
+    import importlib
+    import pkgutil
+
+    from ninja import Schema
+
+    import nextsteps.api
+
+    seen: dict[str, str] = {}
+    clashes = []
+    for info in pkgutil.iter_modules(nextsteps.api.__path__):
+        module = importlib.import_module(f"nextsteps.api.{info.name}")
+        for name, value in vars(module).items():
+            if not (isinstance(value, type) and issubclass(value, Schema)):
+                continue
+            if value.__module__ != module.__name__:
+                continue
+            if name in seen:
+                clashes.append(f"{name} in {seen[name]} and {module.__name__}")
+            seen[name] = module.__name__
+    assert not clashes
+
+
+def test_bands_alone_can_be_tuned_and_an_empty_change_changes_nothing(api, cast):
+    test = definition(cast.school)
+    path = f"/assessment-definitions/{test.pk}"
+    nothing = api.patch(cast.leader, path, {"version": test.version})
+    assert nothing.status_code == 200 and nothing.json()["version"] == test.version
+    two = [
+        {"label": "Below", "upper": 100, "expectation": "below", "colour": "#ffbf47"},
+        {"label": "At or above", "lower": 100, "expectation": "at", "colour": "#00703c"},
+    ]
+    tuned = api.patch(cast.leader, path, {"version": test.version, "bands": two}).json()
+    assert [b["label"] for b in tuned["bands"]] == ["Below", "At or above"]
+    assert tuned["version"] == test.version + 1
