@@ -400,27 +400,27 @@ def _context(pupil_ids, subject, year) -> _Context:
 
 
 def _problem(ctx: _Context, pupil_id, grade, reason, suggestion, expected, withdraw=False):
-    """What is wrong with setting this target, in words, or None. Raises StaleTarget."""
+    """What is wrong with setting this target: (field, words), or None. Raises StaleTarget."""
     if not ctx.uses_framework:
-        return f"{ctx.year.school} does not use {ctx.subject.framework}."
+        return "subject", f"{ctx.year.school} does not use {ctx.subject.framework}."
     if pupil_id not in ctx.on_roll:
-        return f"That pupil was not on roll in {ctx.year}."
+        return "pupil", f"That pupil was not on roll in {ctx.year}."
     current = ctx.current.get(pupil_id)
     if expected is not _UNSET and expected != (current.pk if current else None):
         raise StaleTarget(current)
     if len(reason) > REASON_LIMIT:
-        return f"Keep the reason to {REASON_LIMIT} characters."
+        return "reason", f"Keep the reason to {REASON_LIMIT} characters."
     if withdraw:
         if current is None or current.grade_id is None:
-            return "There is no target to withdraw."
+            return "grade", "There is no target to withdraw."
         if not reason:
-            return "Say why the target is withdrawn."
+            return "reason", "Say why the target is withdrawn."
         return None
     if grade is None or grade.pk not in ctx.scale_ids:
-        return f"Choose a grade on the {ctx.subject} summary scale."
+        return "grade", f"Choose a grade on the {ctx.subject} summary scale."
     differs = suggestion is not None and suggestion.grade and grade.pk != suggestion.grade.pk
     if differs and not reason:
-        return (
+        return "reason", (
             f"Say why the target differs from the suggestion "
             f"({suggestion.grade.short_label}), for example known capacity for improvement."
         )
@@ -484,7 +484,7 @@ def set_target(
         suggestion = suggest_targets([pupil], subject, year).get(pupil.pk)
     problem = _problem(ctx, pupil.pk, grade, reason, suggestion, expected, withdraw=withdraw)
     if problem:
-        raise ValidationError({"grade" if "grade" in problem else "reason": problem})
+        raise ValidationError({problem[0]: problem[1]})
     if withdraw:
         grade = None
     elif _unchanged(ctx, pupil.pk, grade, reason):
@@ -524,9 +524,9 @@ def set_targets(rows, subject, year, *, by, suggestions=None, at=None) -> list[T
         try:
             problem = _problem(ctx, pupil_id, row.grade, reason, suggestion, row.expected)
         except StaleTarget as exc:
-            problem = str(exc)
+            problem = (None, str(exc))
         if problem:
-            errors[pupil_id] = problem
+            errors[pupil_id] = problem[1]
         elif not _unchanged(ctx, pupil_id, row.grade, reason):
             new.append(_row(ctx, pupil_id, row.grade, reason, suggestion, by, at))
     if errors:

@@ -40,6 +40,7 @@ def extend_cast(cast) -> None:
         cast.year,
         cast.maths.summary.grades.get(short_label="EXS"),
         by=cast.leader,
+        reason="Agreed at the autumn pupil progress meeting",
     )
     cast.objects["goal"] = services.add_goal(
         cast.amara,
