@@ -26,6 +26,7 @@ from nextsteps.schools.models import Group, Placement, Provider, Role, School, T
 
 from . import names
 from .assessment import History
+from .results import Results
 
 DEFAULT_SEED = 2718
 DEMO_PASSWORD = "nextsteps-demo"
@@ -163,12 +164,15 @@ class DemoSummary:
     lessons: int = 0
     feedback: int = 0
     conversations: int = 0
+    sittings: int = 0
+    results: int = 0
 
     def assessment_line(self) -> str:
         return (
             f"{self.judgements:,} judgements, {self.summary_judgements:,} summary judgements, "
             f"{self.lessons:,} lessons with {self.feedback:,} pieces of feedback, "
-            f"{self.conversations:,} learner conversations"
+            f"{self.conversations:,} learner conversations, "
+            f"{self.results:,} test results in {self.sittings:,} sittings"
         )
 
 
@@ -500,6 +504,7 @@ class _Builder:
     def run(self, *, schools: int, pupils_per_school: int, years: int) -> DemoSummary:
         self.trust = services.create_trust(TRUST_NAME)
         self.history = History(self.seed, self.today)
+        self.results = Results(self.seed, self.today)
         for first, username in (("Morgan", "trust@brightpath.example"), ("Helen", "")):
             _, last = self.adult_name()
             user = self.user(first, last, TRUST_DOMAIN, username)
@@ -522,6 +527,8 @@ class _Builder:
         self.summary.lessons = history.lessons
         self.summary.feedback = history.feedback
         self.summary.conversations = history.conversations
+        self.summary.sittings = self.results.sittings
+        self.summary.results = self.results.results
         self.progress(f"Assessment history: {self.summary.assessment_line()}")
         self.summary.logins = [Login(role, username) for role, username in WELL_KNOWN]
         return self.summary
@@ -642,6 +649,7 @@ class _Builder:
         self.groups(school, on_roll, current, england)
         self.progress(f"Writing the assessment history of {name}")
         self.history.school(school, "england" if england else "scotland", roll, years, current)
+        self.results.school(school, "england" if england else "scotland", roll, years, current)
         return school
 
     def choose_well_known_family(self, families, current, older):
@@ -837,4 +845,5 @@ class _Builder:
         for p in rng.sample(current_roll, 5):
             services.add_to_group(intervention, p.pupil)
         self.history.school(hub, "hub", roll, years, current)
+        self.results.school(hub, "hub", roll, years, current)
         return hub
