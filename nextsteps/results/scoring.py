@@ -19,6 +19,7 @@ from .models import Band, Measure
 
 _STANDARD = NormalDist(100, 15)
 _CENT = Decimal("0.01")
+_LARGEST = Decimal("99999.99")  # what the database holds: 7 digits, 2 after the point
 
 
 class ScoreError(ValueError):
@@ -58,6 +59,24 @@ def percentile_rank(standardised: Decimal) -> int:
     share = Decimal(str(_STANDARD.cdf(float(standardised)))) * 100
     rank = int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return min(99, max(1, rank))
+
+
+def parse_number(value, label: str) -> Decimal | None:
+    """`value` (text or a number) as a decimal with at most two places, None when blank.
+    Raises ValueError saying what is wrong, in words for a teacher."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"The {label} must be a number.") from None
+    if not number.is_finite():
+        raise ValueError(f"The {label} must be a number.")
+    if number != number.quantize(_CENT, rounding=ROUND_HALF_UP):
+        raise ValueError(f"The {label} can have at most two decimal places.")
+    if abs(number) > _LARGEST:
+        raise ValueError(f"The {label} is too large.")
+    return number.quantize(_CENT)
 
 
 def band_for(bands, score: Decimal | None) -> Band | None:
@@ -190,17 +209,10 @@ class SittingRules:
 
     def number(self, name: str, label: str, value) -> Decimal | None:
         """`value` as a decimal with at most two places, None when blank."""
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
         try:
-            number = Decimal(str(value).strip())
-        except (InvalidOperation, ValueError):
-            raise ScoreError(name, f"The {label} must be a number.") from None
-        if not number.is_finite():
-            raise ScoreError(name, f"The {label} must be a number.")
-        if number != number.quantize(_CENT, rounding=ROUND_HALF_UP):
-            raise ScoreError(name, f"The {label} can have at most two decimal places.")
-        return number.quantize(_CENT)
+            return parse_number(value, label)
+        except ValueError as error:
+            raise ScoreError(name, str(error)) from None
 
     def _check_raw(self, raw: Decimal) -> None:
         top = self.definition.max_mark

@@ -26,6 +26,7 @@ from .scoring import (
     age_in_months,
     band_for,
     format_age,
+    parse_number,
     plain,
 )
 
@@ -52,15 +53,10 @@ class NormTableError(ValueError):
 
 
 def _decimal(value, field: str, label: str) -> Decimal | None:
-    if value is None or value == "":
-        return None
     try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValidationError({field: f"The {label} must be a number."}) from None
-    if not number.is_finite():
-        raise ValidationError({field: f"The {label} must be a number."})
-    return number
+        return parse_number(value, label)
+    except ValueError as error:
+        raise ValidationError({field: str(error)}) from None
 
 
 def _span(low, high) -> str:

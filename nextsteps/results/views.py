@@ -74,12 +74,14 @@ def _require_manage(user, school_id) -> None:
         raise PermissionDenied("Only the assessment leader, head or deputy can change this.")
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+def _apply_errors(form, exc: ValidationError, aside=()) -> dict:
+    """Put a ValidationError's messages beside the form's fields (or above them); messages
+    under a key in `aside` are returned instead, for the page to show elsewhere."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    kept = {key: errors.pop(key) for key in aside if key in errors}
+    for field, problems in errors.items():
+        form.add_error(field if field in form.fields else None, problems)
+    return kept
 
 
 # The list -------------------------------------------------------------------------------------
@@ -249,10 +251,7 @@ def definition_edit(request, pk):
                 )
                 services.tune_bands(updated, _bands_from(formset), by=request.user)
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            band_errors = errors.pop("bands", [])
-            for field, problems in errors.items():
-                form.add_error(field if field in form.fields else None, problems)
+            band_errors = _apply_errors(form, exc, aside=["bands"]).get("bands", [])
         else:
             messages.success(request, f"Saved {updated.name}.")
             return redirect("results:definition", pk=definition.pk)

@@ -185,6 +185,7 @@ def test_percentage_from_raw_mark():
         ("abc", "The raw score must be a number."),
         ("12.345", "The raw score can have at most two decimal places."),
         ("NaN", "The raw score must be a number."),
+        ("1e9", "The raw score is too large."),
     ],
 )
 def test_bad_numbers_are_refused(value, message):

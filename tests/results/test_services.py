@@ -32,6 +32,7 @@ def test_create_sitting_refuses_what_does_not_fit(cast, sitting_of, definition_o
     cases = [
         ({"date": cast.year.start_date - timedelta(days=800)}, "date"),
         ({"threshold": 41}, "threshold"),
+        ({"threshold": "1e9"}, "threshold"),
         ({"assessment_point": cast.last_year.assessment_points.first()}, "assessment_point"),
         ({"norm_table": reading_table}, "norm_table"),  # a reading table for phonics
     ]
