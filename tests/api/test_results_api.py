@@ -605,16 +605,23 @@ def test_rows_with_errors_are_written_only_when_left_out_on_purpose(api, cast, r
 
 
 def test_a_failure_part_way_through_the_commit_writes_nothing(api, cast, reading, monkeypatch):
-    def broken(*args, **kwargs):
-        raise RuntimeError("the disk is full")
+    write = importing._write
 
-    monkeypatch.setattr(importing, "_audit_event", broken)
+    def write_then_fail(*args, **kwargs):
+        write(*args, **kwargs)
+        assert Result.objects.count() == 2  # written, inside the import's transaction
+        raise RuntimeError("the connection dropped")
+
+    monkeypatch.setattr(importing, "_write", write_then_fail)
     rows = import_rows(cast)[:2]
     with pytest.raises(RuntimeError):
         api.post(
-            cast.leader, f"/sittings/{reading.pk}/results/import", {"dry_run": False, "rows": rows}
+            cast.leader,
+            f"/sittings/{reading.pk}/results/import",
+            {"dry_run": False, "rows": rows},
         )
     assert not Result.objects.exists()
+    assert not AuditEvent.objects.filter(model="results.result").exists()
 
 
 def test_a_teacher_imports_only_for_pupils_they_may_see(api, cast, reading):
