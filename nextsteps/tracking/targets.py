@@ -408,6 +408,8 @@ def _problem(ctx: _Context, pupil_id, grade, reason, suggestion, expected, withd
     current = ctx.current.get(pupil_id)
     if expected is not _UNSET and expected != (current.pk if current else None):
         raise StaleTarget(current)
+    if not withdraw and _unchanged(ctx, pupil_id, grade, reason):
+        return None  # nothing to write, so nothing to explain
     if len(reason) > REASON_LIMIT:
         return "reason", f"Keep the reason to {REASON_LIMIT} characters."
     if withdraw:

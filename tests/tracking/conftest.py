@@ -129,3 +129,44 @@ def pupil_with_years(cast, years: dict, name: str = ""):
             start_date=year.start_date,
         )
     return pupil
+
+
+@pytest.fixture
+def history(cast, ladder):
+    """Four years at the school: Y-3, Y-2, last year and this year. Amara was WTS in autumn,
+    then EXS in spring and summer of Year 2 last year.
+
+    Earlier Year 3s who ended Year 2 at EXS:
+    - in Y-2: three pupils, who ended Year 3 EXS, EXS, GDS
+    - last year: two pupils, who ended Year 3 EXS, WTS
+    so of five, three EXS, one GDS, one WTS: EXS is suggested.
+    Not counted: a Year 4 who was EXS at the end of Year 3 (another year group), a Year 3 who
+    started at WTS, and one who started at EXS but has no judgement at the end of the year."""
+    school, s = cast.school, ladder.summary
+    start = cast.year.start_date.year
+    y3 = services.create_academic_year(school, start - 3)
+    y2 = services.create_academic_year(school, start - 2)
+    last, now = cast.last_year, cast.year
+    final = {y: points_of(y)[-1] for y in (y3, y2, last)}
+    maths = ladder.maths
+    for outcome in ("EXS", "EXS", "GDS"):
+        p = pupil_with_years(cast, {y3: 2, y2: 3, last: 4})
+        summary(p, maths, final[y3], s["EXS"])
+        summary(p, maths, final[y2], s[outcome])
+    for outcome in ("EXS", "WTS"):
+        p = pupil_with_years(cast, {y2: 2, last: 3, now: 4})
+        summary(p, maths, final[y2], s["EXS"])
+        summary(p, maths, final[last], s[outcome])
+    other_year = pupil_with_years(cast, {y2: 3, last: 4})
+    summary(other_year, maths, final[y2], s["EXS"])
+    summary(other_year, maths, final[last], s["GDS"])
+    other_start = pupil_with_years(cast, {y2: 2, last: 3})
+    summary(other_start, maths, final[y2], s["WTS"])
+    summary(other_start, maths, final[last], s["GDS"])
+    unfinished = pupil_with_years(cast, {y2: 2, last: 3})
+    summary(unfinished, maths, final[y2], s["EXS"])
+    autumn, spring, summer = points_of(last)
+    summary(cast.amara, maths, autumn, s["WTS"])
+    summary(cast.amara, maths, spring, s["EXS"])
+    summary(cast.amara, maths, summer, s["EXS"])
+    return {"y3": y3, "y2": y2}
