@@ -3,7 +3,18 @@ personal API token or the signed-in browser session and acts with that user's pe
 
 from ninja import NinjaAPI
 
-from . import assessment, curriculum, docs, errors, lessons, people, providers, results, schools
+from . import (
+    assessment,
+    curriculum,
+    docs,
+    errors,
+    lessons,
+    people,
+    providers,
+    results,
+    schools,
+    tracking,
+)
 from .auth import session_auth, token_auth
 
 api = NinjaAPI(
@@ -29,6 +40,7 @@ api.add_router("", curriculum.router)
 api.add_router("", assessment.router)
 api.add_router("", lessons.router)
 api.add_router("", results.router)
+api.add_router("", tracking.router)
 
 
 @api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs_asset")

@@ -35,6 +35,7 @@ PUPIL_READERS = SENIOR | {
 }
 CONTACT_READERS = PUPIL_READERS - {"parent", "pupil"}
 CLASS_READERS = SENIOR | {K.TRUST_STAFF, K.CLASS_TEACHER, K.TEACHING_ASSISTANT}
+STAFF = SENIOR | {K.CLASS_TEACHER, K.TEACHING_ASSISTANT}
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,25 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", f"{P}/pupils/{{pupil_id}}/results"): Access(PUPIL_READERS),
     # a class for its own staff; a year group or the school for senior and trust staff
     ("GET", f"{P}/comparison"): Access(CLASS_READERS),
+    # Targets and tracking: read by the staff who see the pupil (parents and pupils: 403 for
+    # now); targets set by set_targets holders; goals and milestones by manage_goals holders;
+    # staff targets by the school's staff (their own; senior staff everyone's).
+    ("GET", f"{P}/pupils/{{pupil_id}}/targets"): Access(CLASS_READERS),
+    ("POST", f"{P}/pupils/{{pupil_id}}/targets"): _perm("set_targets"),
+    ("GET", f"{P}/year-groups/{{year_group_id}}/targets"): _perm("set_targets"),
+    ("POST", f"{P}/year-groups/{{year_group_id}}/targets"): _perm("set_targets"),
+    ("GET", f"{P}/classes/{{class_id}}/on-track"): Access(CLASS_READERS),
+    ("GET", f"{P}/pupils/{{pupil_id}}/on-track"): Access(CLASS_READERS),
+    ("GET", f"{P}/pupils/{{pupil_id}}/goals"): Access(CLASS_READERS),
+    ("POST", f"{P}/pupils/{{pupil_id}}/goals"): _perm("manage_goals"),
+    ("PATCH", f"{P}/goals/{{goal_id}}"): _perm("manage_goals"),
+    ("GET", f"{P}/pupils/{{pupil_id}}/milestones"): Access(CLASS_READERS),
+    ("POST", f"{P}/pupils/{{pupil_id}}/milestones"): _perm("manage_goals"),
+    ("PATCH", f"{P}/milestones/{{milestone_id}}"): _perm("manage_goals"),
+    ("GET", f"{P}/schools/{{school_id}}/staff-targets"): Access(STAFF),
+    ("POST", f"{P}/schools/{{school_id}}/staff-targets"): Access(STAFF),
+    ("PATCH", f"{P}/staff-targets/{{staff_target_id}}"): Access(STAFF),
+    ("GET", f"{P}/schools/{{school_id}}/tracking-rule"): _perm("view_school"),
 }
 
 # Routes outside the schema that need no sign-in: the schema itself and the docs page.

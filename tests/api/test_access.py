@@ -11,6 +11,7 @@ from django.utils import timezone
 from nextsteps.assessment.lessons import create_lesson
 from nextsteps.schools import services
 from nextsteps.schools.models import Role
+from tests.tracking.api_cast import tracking_ids
 
 from .conftest import assert_no_pupil_names
 
@@ -630,6 +631,146 @@ CASES += [
         200,
         {"teacher": 403, "governor": 403, "parent": 403, "ap_head": 404},
     ),
+    # Targets and tracking
+    Case(
+        "GET",
+        "/pupils/{amara}/targets",
+        "teacher",
+        200,
+        {"parent": 403, "pupil": 403, "other_teacher": 404, "governor": 404, "provider": 404},
+    ),
+    Case(
+        "POST",
+        "/pupils/{amara}/targets",
+        "leader",
+        201,
+        {"teacher": 403, "senco": 403, "parent": 403, "other_teacher": 404, "ap_head": 404},
+        lambda c: {
+            "subject_id": c.maths.maths.pk,
+            "grade_id": c.maths.summary.grades.get(short_label="EXS").pk,
+            "expected_target_id": None,
+        },
+    ),
+    Case(
+        "GET",
+        "/year-groups/{y3}/targets?subject_id={maths}",
+        "leader",
+        200,
+        {"teacher": 403, "senco": 403, "governor": 403, "ap_head": 404, "parent": 404},
+    ),
+    Case(
+        "POST",
+        "/year-groups/{y3}/targets",
+        "head",
+        200,
+        {"teacher": 403, "ta": 403, "ap_head": 404, "provider": 404},
+        lambda c: {
+            "subject_id": c.maths.maths.pk,
+            "items": [
+                {
+                    "pupil_id": c.amara.pk,
+                    "grade_id": c.maths.summary.grades.get(short_label="EXS").pk,
+                    "expected_target_id": None,
+                }
+            ],
+        },
+    ),
+    Case(
+        "GET",
+        "/classes/{oak}/on-track",
+        "teacher",
+        200,
+        {"other_teacher": 404, "parent": 404, "governor": 404, "ap_head": 404},
+    ),
+    Case(
+        "GET",
+        "/pupils/{amara}/on-track",
+        "ta",
+        200,
+        {"parent": 403, "pupil": 403, "other_teacher": 404, "governor": 404},
+    ),
+    Case(
+        "GET",
+        "/pupils/{amara}/goals",
+        "teacher",
+        200,
+        {"parent": 403, "pupil": 403, "other_parent": 404, "other_teacher": 404},
+    ),
+    Case(
+        "POST",
+        "/pupils/{amara}/goals",
+        "ta",
+        201,
+        {"parent": 403, "trust_staff": 403, "other_teacher": 404, "governor": 404},
+        {"kind": "literacy", "text": "I can use full stops"},
+    ),
+    Case(
+        "PATCH",
+        "/goals/{goal}",
+        "teacher",
+        200,
+        {"parent": 403, "trust_staff": 403, "other_teacher": 404, "other_parent": 404},
+        {"version": 1, "status": "working"},
+    ),
+    Case(
+        "GET",
+        "/pupils/{amara}/milestones",
+        "senco",
+        200,
+        {"pupil": 403, "other_parent": 404, "other_teacher": 404},
+    ),
+    Case(
+        "POST",
+        "/pupils/{amara}/milestones",
+        "teacher",
+        201,
+        {"parent": 403, "trust_staff": 403, "other_teacher": 404},
+        lambda c: {
+            "subject_id": c.maths.maths.pk,
+            "description": "Counts in fours",
+            "objective_ids": [c.maths.objectives[1].pk],
+            "start_date": today(),
+            "due_date": (timezone.localdate() + timedelta(days=40)).isoformat(),
+        },
+    ),
+    Case(
+        "PATCH",
+        "/milestones/{milestone}",
+        "teacher",
+        200,
+        {"trust_staff": 403, "parent": 403, "other_teacher": 404},
+        lambda c: {"version": 1, "achieved_at": today()},
+    ),
+    Case(
+        "GET",
+        "/schools/{school}/staff-targets",
+        "teacher",
+        200,
+        {"governor": 403, "trust_staff": 403, "parent": 403, "ap_head": 404},
+    ),
+    Case(
+        "POST",
+        "/schools/{school}/staff-targets",
+        "teacher",
+        201,
+        {"governor": 403, "parent": 403, "ap_head": 404},
+        {"text": "Check phonics groups weekly"},
+    ),
+    Case(
+        "PATCH",
+        "/staff-targets/{staff_target}",
+        "teacher",
+        200,
+        {"other_teacher": 404, "ta": 404, "governor": 404, "parent": 404},
+        {"version": 1, "status": "working"},
+    ),
+    Case(
+        "GET",
+        "/schools/{school}/tracking-rule",
+        "governor",
+        200,
+        {"parent": 403, "ap_head": 404},
+    ),
 ]
 
 
@@ -695,6 +836,7 @@ def _ids(cast) -> dict:
         "own_framework": cast.own.pk,
         "own_objective": cast.own.subjects.get().objectives.order_by("order").first().pk,
         **_results_ids(cast),
+        **tracking_ids(cast),
     }
 
 
