@@ -79,7 +79,7 @@ def _log_reads(user, job: ResultImport, entries, pupils) -> None:
     shown = {
         e["pupil"]
         for e in entries
-        if e["pupil"] in pupils
+        if e.get("pupil") in pupils
         and (e["status"] in ("update", "unchanged") or job.status == ResultImport.Status.DONE)
     }
     what = f"diagnostic result: {job.sitting.name}"[:200]
@@ -102,8 +102,8 @@ def _log_reads(user, job: ResultImport, entries, pupils) -> None:
 def _rows(entries, pupils, done: bool):
     for entry in entries:
         yield {
-            **entry,
-            "who": pupils.get(entry["pupil"]),
+            **importing.full(entry),
+            "who": pupils.get(entry.get("pupil")),
             "status_words": STATUS_WORDS[entry["status"]][1 if done else 0],
         }
 
@@ -198,7 +198,7 @@ def _choice_rows(job: ResultImport, pupils):
     """The rows that still need a pupil (the first SHOWN), each with its options: the row's
     candidates first, then the year groups' pupils who have no row yet."""
     pool = [pk for pk in job.summary.get("pool", []) if pk in pupils]
-    waiting = [e for e in job.report if e["status"] == "choose"][:SHOWN]
+    waiting = [importing.full(e) for e in job.report if e["status"] == "choose"][:SHOWN]
     rows = []
     for entry in waiting:
         likely = [pk for pk in entry["candidates"] if pk in pupils]
@@ -219,13 +219,13 @@ def job_detail(request, pk):
     done = job.status == ResultImport.Status.DONE
     report = job.report
     choose = [e for e in report if e["status"] == "choose"][:SHOWN]
-    decided = [e for e in report if e["how"] == "chosen" or e["status"] == "skip"][:SHOWN]
+    decided = [e for e in report if e.get("how") == "chosen" or e["status"] == "skip"][:SHOWN]
     errors = [e for e in report if e["status"] == "error"][:SHOWN]
-    warned = [e for e in report if e["warnings"] and e["status"] != "error"][:SHOWN]
+    warned = [e for e in report if e.get("warnings") and e["status"] != "error"][:SHOWN]
     changes = [e for e in report if e["status"] in ("create", "update")][:SHOWN]
-    ids = {e["pupil"] for e in (*decided, *errors, *warned, *changes)}
+    ids = {e.get("pupil") for e in (*decided, *errors, *warned, *changes)}
     for entry in choose:
-        ids.update(entry["candidates"])
+        ids.update(entry.get("candidates", []))
     if choose:
         ids.update(job.summary.get("pool", []))
     pupils = _pupils(request.user, job, ids)
@@ -332,7 +332,7 @@ def report(request, pk):
     else:
         show = "all"
     page = entries[:REPORT_PAGE]
-    pupils = _pupils(request.user, job, {e["pupil"] for e in page})
+    pupils = _pupils(request.user, job, {e.get("pupil") for e in page})
     _log_reads(request.user, job, page, pupils)
     done = job.status == ResultImport.Status.DONE
     return render(

@@ -31,10 +31,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
@@ -264,19 +266,27 @@ class ImportRow:
 
     line: int
     values: dict
+    texts: dict = field(default_factory=dict, repr=False, compare=False)
 
     def text(self, key: str) -> str:
-        return cell_text(self.values.get(key))
+        """The cell as plain text (interop.readers.cell_text), worked out once."""
+        found = self.texts.get(key)
+        if found is None:
+            found = self.texts[key] = cell_text(self.values.get(key))
+        return found
+
+
+def iter_rows(table, mapping: dict):
+    """The rows of a table read by interop.readers.read_table, through a column mapping,
+    one at a time (a check holds only the row it is on)."""
+    chosen = [(key, index) for key, index in mapping.items() if index is not None]
+    for line, cells in table.rows:
+        width = len(cells)
+        yield ImportRow(line, {key: cells[index] for key, index in chosen if index < width})
 
 
 def rows_from_table(table, mapping: dict) -> list[ImportRow]:
-    """The rows of a table read by interop.readers.read_table, through a column mapping."""
-    chosen = [(key, index) for key, index in mapping.items() if index is not None]
-    rows = []
-    for line, cells in table.rows:
-        width = len(cells)
-        rows.append(ImportRow(line, {key: cells[index] for key, index in chosen if index < width}))
-    return rows
+    return list(iter_rows(table, mapping))
 
 
 def rows_from_records(records) -> list[ImportRow]:
@@ -311,10 +321,14 @@ _LETTERS = str.maketrans(
 _NOT_LETTERS = re.compile(r"[\W_]+")
 
 
+@lru_cache(maxsize=65536)  # a school's names repeat: most keys are worked out once
 def name_key(text) -> str:
     """A name reduced for matching: no case, accents, spaces, hyphens or apostrophes.
     "Zoë O'Brien-Smith" and "ZOE OBRIEN SMITH" give the same key."""
-    text = unicodedata.normalize("NFKD", str(text or "")).casefold().translate(_LETTERS)
+    text = str(text or "")
+    if text.isascii():
+        return _NOT_LETTERS.sub("", text.lower())
+    text = unicodedata.normalize("NFKD", text).casefold().translate(_LETTERS)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return _NOT_LETTERS.sub("", text)
 
@@ -500,6 +514,17 @@ def parse_age(value) -> int | None:
     raise BadValue(f"'{text}' is not an age NextSteps can read: write 8:05 or 101 (months).")
 
 
+@lru_cache(maxsize=65536)
+def _text_date(text: str):
+    return parse_date(text)
+
+
+def read_date(value):
+    """parse_date, remembering the dates written as text (birthdays and test dates repeat
+    down a file). Raises BadValue."""
+    return _text_date(value) if isinstance(value, str) else parse_date(value)
+
+
 def _as_number(text: str):
     try:
         return Decimal(text).quantize(Decimal("0.01"), ROUND_HALF_UP) if text else None
@@ -656,7 +681,7 @@ class _Checker:
         directory = self.directory
         warnings = entry["warnings"]
         try:
-            born, bad_birth = parse_date(row.values.get("date_of_birth")), ""
+            born, bad_birth = read_date(row.values.get("date_of_birth")), ""
         except BadValue as exc:
             born, bad_birth = None, str(exc)
         if born is not None:
@@ -843,7 +868,7 @@ class _Checker:
         warnings = entry["warnings"]
         on = self.sitting.date
         try:
-            tested = parse_date(row.values.get("test_date"))
+            tested = read_date(row.values.get("test_date"))
         except BadValue as exc:
             warnings.append(f"Test date: {exc}")
             tested = None
@@ -956,19 +981,41 @@ def check(sitting, rows, user, *, choices=None, columns=None, progress=None) -> 
 # Writing ------------------------------------------------------------------------------------
 
 _AUDITED = [f for f in Result._meta.concrete_fields if f.name not in SKIPPED_FIELDS]
-_UPDATED = [
-    *COMPARED,
-    "source",
-    "import_job",
-    "recorded_by",
-    "recorded_at",
-    "version",
-]
 
 
-def _decisions(entries) -> dict:
+EMPTY_ENTRY = {
+    "label": "",
+    "upn": "",
+    "dob": "",
+    "pupil": None,
+    "how": "",
+    "why": "",
+    "candidates": [],
+    "raw": "",
+    "score": "",
+    "result": {},
+    "changes": [],
+    "errors": [],
+    "warnings": [],
+}
+
+
+def compact(entries) -> list[dict]:
+    """Entries as a job keeps them: without the fields that are empty (a file of 100,000
+    rows keeps a third of the size). `full` puts them back."""
+    return [{k: v for k, v in e.items() if v or k in ("line", "status")} for e in entries]
+
+
+def full(entry: dict) -> dict:
+    return {**EMPTY_ENTRY, **entry}
+
+
+def decisions(entries) -> dict:
+    """What a reconciliation does with each line: (write, skip, choose or error; the pupil).
+    Give `commit` the decisions of the one the person confirmed."""
     return {
-        e["line"]: ("write" if e["status"] in WRITTEN else e["status"], e["pupil"]) for e in entries
+        e["line"]: ("write" if e["status"] in WRITTEN else e["status"], e.get("pupil"))
+        for e in entries
     }
 
 
@@ -990,15 +1037,16 @@ def commit(
     - Nothing is written unless every row that needed a pupil has one chosen or is skipped
       (NotReady), and rows with errors are only left out when `leave_out_errors` says the
       person agreed (NotReady otherwise).
-    - With `expected` (the entries the person confirmed), nothing is written if any row would
-      now go to another pupil, or change between written, skipped and in error (Changed).
+    - With `expected` (`decisions()` of the reconciliation the person confirmed), nothing is
+      written if any row would now go to another pupil, or change between written, skipped
+      and in error (Changed).
     - All or nothing: results, their audit entries and (with `job`) the job's "done" are one
       transaction; any failure leaves the database as it was.
     - A row identical to the stored result writes nothing; a changed one raises its version.
       Each result written is in the audit log, as a single save would be.
     Returns the reconciliation, whose statuses say what was written."""
     recon = check(sitting, rows, user, choices=choices, columns=columns, progress=progress)
-    if expected is not None and _decisions(expected) != _decisions(recon.entries):
+    if expected is not None and expected != decisions(recon.entries):
         raise Changed(recon)
     if recon.undecided:
         raise NotReady(
@@ -1024,7 +1072,7 @@ def commit(
                 job,
                 ResultImport.Status.IMPORTING,
                 status=ResultImport.Status.DONE,
-                report=recon.entries,
+                report=compact(recon.entries),
                 summary={**recon.summary, "pool": []},
                 progress_done=job.progress_total,
                 finished_at=timezone.now(),
@@ -1033,7 +1081,13 @@ def commit(
 
 
 def _write(sitting, recon: Reconciliation, user, job) -> None:
-    """Write the ready rows against the results as they are now, with them locked."""
+    """Write the ready rows against the results as they are now, with them locked.
+
+    Results and their audit entries are written with executemany: with the ORM, building
+    the statements for 100,000 model instances costs several times what the database spends
+    on them. The values are the ones the ORM would write (Decimals, ids, the one timestamp of
+    the import adapted by the database backend, JSON through the field), and each audit
+    entry is the one the save signal writes, with the sitting's school."""
     ready = [e for e in recon.entries if e["status"] in WRITTEN]
     if not ready:
         return
@@ -1043,84 +1097,174 @@ def _write(sitting, recon: Reconciliation, user, job) -> None:
     )
     if any(e["pupil"] not in visible for e in ready):
         raise PermissionDenied("A pupil in the file is no longer one you may import for.")
-    existing = {
-        r.pupil_id: r
-        for r in Result.objects.select_for_update().filter(sitting=sitting, component="")
-    }
+    del visible
+    stored = Result.objects.select_for_update().filter(sitting=sitting, component="")
+    existing = {row[0]: row[1:] for row in stored.values_list("pupil_id", "pk", *COMPARED)}
     now = timezone.now()
-    created, changed, audit = [], [], []
-    for entry in ready:
-        values = dict(zip(COMPARED, _stored(entry["result"]), strict=True))
-        result = existing.get(entry["pupil"])
-        if result is None:
-            entry["status"] = CREATE
-            created.append(
-                Result(
-                    sitting=sitting,
-                    pupil_id=entry["pupil"],
-                    component="",
-                    source=Result.Source.IMPORT,
-                    recorded_by=user,
-                    recorded_at=now,
-                    import_job=job,
-                    **values,
+    fixed = {
+        "sitting_id": sitting.pk,
+        "component": "",
+        "grade_id": None,
+        "note": "",
+        "source": Result.Source.IMPORT.value,
+        "import_job_id": job.pk if job is not None else None,
+        "recorded_by_id": user.pk,
+        "recorded_at": now,
+    }
+    # A batch at a time, so that memory holds one batch of rows to write, not the file's.
+    for start in range(0, len(ready), BATCH):
+        created, changed, audit = [], {}, _AuditRows(sitting, now)
+        for entry in ready[start : start + BATCH]:
+            values = dict(zip(COMPARED, _stored(entry["result"]), strict=True))
+            found = existing.get(entry["pupil"])
+            if found is None:
+                entry["status"] = CREATE
+                created.append({**fixed, **values, "pupil_id": entry["pupil"], "version": 1})
+            elif _same(found[1:], values.values()):
+                entry["status"] = UNCHANGED
+            else:
+                entry["status"] = UPDATE
+                changed[found[0]] = {**fixed, **values}
+        _insert(Result, _RESULT_COLUMNS, [[row[n] for n in _RESULT_COLUMNS] for row in created])
+        if created:
+            ids = dict(
+                stored.filter(pupil_id__in=[row["pupil_id"] for row in created]).values_list(
+                    "pupil_id", "pk"
                 )
             )
-            continue
-        if _same([getattr(result, name) for name in COMPARED], values.values()):
-            entry["status"] = UNCHANGED
-            continue
-        entry["status"] = UPDATE
-        before = {f.name: f.value_to_string(result) for f in _AUDITED}
-        for name, value in values.items():
-            setattr(result, name, value)
-        result.source = Result.Source.IMPORT
-        result.recorded_by = user
-        result.recorded_at = now
-        result.import_job = job
-        result.version += 1
-        changed.append(result)
-        after = {f.name: f.value_to_string(result) for f in _AUDITED}
-        audit.append(
-            _audit_event(
-                result,
-                sitting,
-                AuditEvent.Action.UPDATE,
-                {"changed": {k: [before[k], v] for k, v in after.items() if before[k] != v}},
-            )
-        )
-    for start in range(0, len(created), BATCH):
-        batch = Result.objects.bulk_create(created[start : start + BATCH])
-        audit.extend(
-            _audit_event(
-                result,
-                sitting,
-                AuditEvent.Action.CREATE,
-                {"after": {f.name: f.value_to_string(result) for f in _AUDITED}},
-            )
-            for result in batch
-        )
-    Result.objects.bulk_update(changed, _UPDATED, batch_size=BATCH)
-    AuditEvent.objects.bulk_create(audit, batch_size=BATCH)
+            for row in created:
+                holder = SimpleNamespace(id=ids[row["pupil_id"]], pk=ids[row["pupil_id"]], **row)
+                audit.add(holder, AuditEvent.Action.CREATE, {"after": _snapshot(holder)})
+        if changed:
+            results = list(Result.objects.filter(pk__in=changed))
+            for result in results:
+                before = _snapshot(result)
+                for name, value in changed[result.pk].items():
+                    setattr(result, name, value)
+                result.version += 1
+                after = _snapshot(result)
+                audit.add(
+                    result,
+                    AuditEvent.Action.UPDATE,
+                    {"changed": {k: [before[k], v] for k, v in after.items() if before[k] != v}},
+                )
+            _update(Result, _UPDATED, results)
+        _insert(AuditEvent, _AuditRows.COLUMNS, audit.rows)
 
 
-def _audit_event(result, sitting, action, changes) -> AuditEvent:
-    """The audit entry a save of `result` would have written (bulk writes send no signals)."""
-    from nextsteps.audit.context import current_actor, current_source
+_RESULT_COLUMNS = [f.attname for f in Result._meta.concrete_fields if not f.primary_key]
+_UPDATED = [*COMPARED, "source", "import_job_id", "recorded_by_id", "recorded_at", "version"]
 
-    actor = current_actor()
-    return AuditEvent(
-        actor=actor,
-        actor_name=(actor.email or actor.username)[:200] if actor else "system",
-        action=action,
-        model=Result._meta.label_lower,
-        object_id=str(result.pk),
-        object_repr=str(result)[:200],
-        school_id=sitting.school_id,
-        pupil_id=result.pupil_id,
-        changes=changes,
-        source=current_source(),
+
+def _snapshot(result) -> dict:
+    """The result's fields as the audit log records them (see audit.signals)."""
+    return {f.name: f.value_to_string(result) for f in _AUDITED}
+
+
+def _preparers(model, names: list[str]) -> list:
+    """For each field, how to put a value in the form the database driver takes, as the ORM
+    would: timestamps through the backend, JSON through the field, the rest as they are
+    (ids, text, booleans, Decimals, which every backend's driver takes)."""
+
+    def preparer(field):
+        kind = field.get_internal_type()
+        if kind == "JSONField":
+            return lambda value: field.get_db_prep_save(value, connection)
+        if kind == "DateTimeField":
+            return connection.ops.adapt_datetimefield_value
+        return None
+
+    return [preparer(model._meta.get_field(name)) for name in names]
+
+
+def _prepared(preparers, values) -> list:
+    return [
+        value if prepare is None or value is None else prepare(value)
+        for prepare, value in zip(preparers, values, strict=True)
+    ]
+
+
+def _insert(model, names: list[str], rows: list[list]) -> None:
+    """INSERT rows (values in the order of `names`, field attnames) in batches."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    preparers = _preparers(model, names)
+    columns = ", ".join(quote(model._meta.get_field(n).column) for n in names)
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 (names from _meta)
+        f"VALUES ({', '.join(['%s'] * len(names))})"
     )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start : start + BATCH]
+            cursor.executemany(sql, [_prepared(preparers, row) for row in batch])
+
+
+def _update(model, names: list[str], objects) -> None:
+    """UPDATE the `names` fields of model instances by primary key, in batches."""
+    if not objects:
+        return
+    quote = connection.ops.quote_name
+    preparers = _preparers(model, names)
+    assignments = ", ".join(f"{quote(model._meta.get_field(n).column)} = %s" for n in names)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), BATCH):
+            batch = objects[start : start + BATCH]
+            cursor.executemany(
+                sql,
+                [[*_prepared(preparers, [getattr(o, n) for n in names]), o.pk] for o in batch],
+            )
+
+
+class _AuditRows:
+    """The audit entries a save of each result would have written (bulk writes send no
+    signals), as rows for _insert."""
+
+    COLUMNS = [
+        "at",
+        "actor_id",
+        "actor_name",
+        "action",
+        "model",
+        "object_id",
+        "object_repr",
+        "school_id",
+        "pupil_id",
+        "what",
+        "changes",
+        "source",
+    ]
+
+    def __init__(self, sitting, now):
+        from nextsteps.audit.context import current_actor, current_source
+
+        actor = current_actor()
+        self.start = [
+            now,
+            actor.pk if actor else None,
+            (actor.email or actor.username)[:200] if actor else "system",
+        ]
+        self.school_id = sitting.school_id
+        self.source = current_source()
+        self.rows: list[list] = []
+
+    def add(self, result, action, changes) -> None:
+        self.rows.append(
+            [
+                *self.start,
+                action,
+                Result._meta.label_lower,
+                str(result.pk),
+                Result.__str__(result)[:200],
+                self.school_id,
+                result.pupil_id,
+                "",
+                changes,
+                self.source,
+            ]
+        )
 
 
 # Jobs: an uploaded file checked and imported in the background ------------------------------
@@ -1220,8 +1364,10 @@ def save_choices(job: ResultImport, choices: dict) -> ResultImport:
     if job.status != ResultImport.Status.CHECKED:
         raise FileProblem("Choices can be made once the file has been checked.")
     open_lines = {
-        str(e["line"]) for e in job.report if e["status"] == CHOOSE or e["how"] == "chosen"
-    } | {str(e["line"]) for e in job.report if e["status"] == SKIP}
+        str(e["line"])
+        for e in job.report
+        if e["status"] in (CHOOSE, SKIP) or e.get("how") == "chosen"
+    }
     merged = dict(job.choices)
     for line, choice in choices.items():
         line = str(line)
@@ -1298,8 +1444,8 @@ def _finish(job: ResultImport, expected: str, **fields) -> bool:
     return bool(written)
 
 
-def _rows(job: ResultImport) -> list[ImportRow]:
-    return rows_from_table(read_table(bytes(job.content), job.original_name), job.mapping)
+def _rows(job: ResultImport):
+    return iter_rows(read_table(bytes(job.content), job.original_name), job.mapping)
 
 
 def _load(job_id: int) -> ResultImport:
@@ -1351,7 +1497,7 @@ def run_check(job_id: int) -> dict:
         job,
         ResultImport.Status.CHECKING,
         status=ResultImport.Status.CHECKED,
-        report=recon.entries,
+        report=compact(recon.entries),
         summary=summary,
         progress_done=len(recon.entries),
         checked_at=timezone.now(),
@@ -1368,6 +1514,8 @@ def run_commit(job_id: int) -> dict:
     if job.status != ResultImport.Status.IMPORTING:
         return job.summary
     _set(job, progress_done=0)
+    confirmed = decisions(job.report)
+    job.report = []  # not needed again: let a large one go before the rows are read
     try:
         user = _uploader(job)
         recon = commit(
@@ -1376,7 +1524,7 @@ def run_commit(job_id: int) -> dict:
             user,
             choices=job.choices,
             leave_out_errors=job.leave_out_errors,
-            expected=job.report,
+            expected=confirmed,
             columns=columns_of(job),
             job=job,
             progress=_progress(job),
@@ -1387,7 +1535,7 @@ def run_commit(job_id: int) -> dict:
             job,
             ResultImport.Status.IMPORTING,
             status=ResultImport.Status.CHECKED,
-            report=new.entries,
+            report=compact(new.entries),
             summary={**new.summary, "pool": new.pool},
             checked_at=timezone.now(),
             message=str(exc),

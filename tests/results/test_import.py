@@ -482,33 +482,36 @@ def test_rows_with_errors_are_left_out_only_when_the_person_agrees(cast, reading
 
 
 def test_a_failure_part_way_through_the_commit_writes_nothing(cast, reading, monkeypatch):
-    """The first batch of results is written, then the database refuses the second: the
-    transaction takes the first batch back with it."""
+    """Results are written a batch at a time (one row a batch here), each batch with its
+    audit entries; the database refuses the second batch's audit entries: the transaction
+    takes back everything written before it."""
+    real = importing._insert
+    seen = []
+
+    def failing(model, names, rows):
+        if model is AuditEvent:
+            seen.append(
+                (Result.objects.count(), AuditEvent.objects.filter(model="results.result").count())
+            )
+            if len(seen) == 2:
+                raise RuntimeError("the disk is full")
+        return real(model, names, rows)
+
     monkeypatch.setattr(importing, "BATCH", 1)
-    real = Result.objects.bulk_create
-    calls = []
-
-    def flaky(objs, *args, **kwargs):
-        calls.append(Result.objects.count())  # what is in the table before each batch
-        if len(calls) == 2:
-            raise RuntimeError("the disk is full")
-        return real(objs, *args, **kwargs)
-
+    monkeypatch.setattr(importing, "_insert", failing)
     rows = rows_of(fill("split_names.csv", cast))
     audited = AuditEvent.objects.count()
-    with (
-        mock.patch.object(Result.objects, "bulk_create", side_effect=flaky),
-        pytest.raises(RuntimeError, match="the disk is full"),
-    ):
+    with pytest.raises(RuntimeError, match="the disk is full"):
         importing.commit(reading, rows, cast.leader, choices={"5": "skip"})
-    assert calls == [0, 1]  # the first result was in the table when the second batch failed
+    # when it failed, two results and the first one's audit entry were in their tables
+    assert seen == [(1, 0), (2, 1)]
     assert not Result.objects.exists()
     assert AuditEvent.objects.count() == audited
 
 
 def test_records_that_changed_since_the_check_stop_the_commit(cast, reading):
     rows = rows_of(f"Forename,Surname,DOB,Raw score\nAmara,Okonkwo-Test,{dob(cast.amara)},10\n")
-    confirmed = importing.check(reading, rows, cast.head).entries
+    confirmed = importing.decisions(importing.check(reading, rows, cast.head).entries)
     school_services.update_pupil(cast.amara, {"legal_last_name": "Okafor"}, None)
     with pytest.raises(importing.Changed) as caught:
         importing.commit(reading, rows, cast.head, expected=confirmed)
@@ -586,7 +589,14 @@ def test_a_commit_that_fails_mid_way_marks_the_job_failed(cast, reading, immedia
     job = importing.request_check(
         importing.start(cast.head, reading, upload(f"UPN,Raw score\n{cast.amara.upn},3\n"))
     )
-    with mock.patch.object(AuditEvent.objects, "bulk_create", side_effect=RuntimeError("boom")):
+    real = importing._insert
+
+    def failing(model, names, rows):
+        if model is AuditEvent:
+            raise RuntimeError("boom")
+        return real(model, names, rows)
+
+    with mock.patch.object(importing, "_insert", side_effect=failing):
         job = importing.request_commit(job)
     assert job.status == ResultImport.Status.FAILED
     assert "RuntimeError: boom" in job.message and "exactly as they were" in job.message
