@@ -129,7 +129,7 @@ def _visible_definitions(user, school):
     return definitions
 
 
-def _log_diagnostic_reads(user, results, where: str) -> None:
+def _log_diagnostic_reads(user, results) -> None:
     """One audit entry per pupil whose diagnostic results were shown, per test."""
     seen = set()
     for result in results:
@@ -140,7 +140,7 @@ def _log_diagnostic_reads(user, results, where: str) -> None:
             record_read(
                 user,
                 result.pupil,
-                f"Diagnostic result: {definition.name} ({where})",
+                f"Diagnostic result: {definition.name} (API)",
                 school=result.sitting.school,
             )
 
@@ -677,7 +677,7 @@ def _conflict(user, exc: services.StaleResult):
     current = None
     if exc.current is not None:
         current = _results().get(pk=exc.current.pk)
-        _log_diagnostic_reads(user, [current], "API")
+        _log_diagnostic_reads(user, [current])
     return Status(
         409,
         {
@@ -717,7 +717,7 @@ def sitting_results(request, sitting_id: int, filters: Query[ResultFilters]):
             "pupil__legal_last_name", "pupil__legal_first_name", "pupil_id", "component"
         )
     )
-    _log_diagnostic_reads(user, results, "API")
+    _log_diagnostic_reads(user, results)
     return results
 
 
@@ -759,7 +759,7 @@ def record_result(request, sitting_id: int, pupil_id: int, payload: ResultIn):
     except ScoreError as exc:
         raise _score_error(exc) from None
     result = _results().get(pk=result.pk)
-    _log_diagnostic_reads(user, [result], "API")
+    _log_diagnostic_reads(user, [result])
     return result
 
 
@@ -797,7 +797,7 @@ def pupil_results(request, pupil_id: int):
         .select_related(*_RELATED)
         .order_by("-sitting__date", "sitting__definition__name", "component", "pk")
     )
-    _log_diagnostic_reads(user, results, "API")
+    _log_diagnostic_reads(user, results)
     return results
 
 
