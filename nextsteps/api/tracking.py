@@ -453,15 +453,20 @@ def set_year_group_targets(request, year_group_id: int, payload: TargetBulkIn):
                 continue
         index_of[pupil.pk] = index
         rows.append(targets.TargetRow(pupil, grade, item.reason, item.expected_target_id))
+    problems = targets.check_targets(rows, subject, year)
+    errors += [
+        {"field": f"items.{index_of[pk]}", "message": message}
+        for pk, message in sorted(problems.items(), key=lambda e: index_of[e[0]])
+    ]
     saved = []
     if not errors:
         try:
             with acting(request):
                 saved = targets.set_targets(rows, subject, year, by=user)
-        except targets.TargetErrors as exc:
+        except targets.TargetErrors as exc:  # changed between the check and the save
             errors = [
                 {"field": f"items.{index_of[pk]}", "message": message}
-                for pk, message in sorted(exc.errors.items(), key=lambda e: index_of[e[0]])
+                for pk, message in exc.errors.items()
             ]
     if errors:
         count = len(errors)

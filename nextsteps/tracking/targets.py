@@ -496,23 +496,13 @@ def set_target(
     return target
 
 
-@transaction.atomic
-def set_targets(rows, subject, year, *, by, suggestions=None, at=None) -> list[Target]:
-    """Set many pupils' targets in `subject` for `year` in one go (the year-group page and the
-    API): all or nothing. Every row is checked first; if any is wrong (including one changed by
-    someone else since it was read), raises TargetErrors naming each such pupil's problem and
-    writes nothing. Rows with no grade, or repeating the current target, are left alone.
-    Returns the new target rows. `suggestions` (pupil id -> Suggestion) saves working them out
-    again when the caller already has them."""
-    rows = list(rows)
+def _plan(rows, subject, year, *, by, suggestions, at):
+    """Check every row: (pupil id -> what is wrong, the new Target rows to write)."""
     pupil_ids = [row.pupil.pk for row in rows]
-    _lock(pupil_ids)
     ctx = _context(pupil_ids, subject, year)
     if suggestions is None:
         suggestions = suggest_targets([row.pupil for row in rows], subject, year)
-    errors, new = {}, []
-    at = at or timezone.now()
-    seen = set()
+    errors, new, seen = {}, [], set()
     for row in rows:
         pupil_id = row.pupil.pk
         if pupil_id in seen:
@@ -531,6 +521,27 @@ def set_targets(rows, subject, year, *, by, suggestions=None, at=None) -> list[T
             errors[pupil_id] = problem[1]
         elif not _unchanged(ctx, pupil_id, row.grade, reason):
             new.append(_row(ctx, pupil_id, row.grade, reason, suggestion, by, at))
+    return errors, new
+
+
+def check_targets(rows, subject, year, *, suggestions=None) -> dict[int, str]:
+    """What set_targets would refuse in these rows (pupil id -> words), writing nothing."""
+    return _plan(list(rows), subject, year, by=None, suggestions=suggestions, at=None)[0]
+
+
+@transaction.atomic
+def set_targets(rows, subject, year, *, by, suggestions=None, at=None) -> list[Target]:
+    """Set many pupils' targets in `subject` for `year` in one go (the year-group page and the
+    API): all or nothing. Every row is checked first; if any is wrong (including one changed by
+    someone else since it was read), raises TargetErrors naming each such pupil's problem and
+    writes nothing. Rows with no grade, or repeating the current target, are left alone.
+    Returns the new target rows. `suggestions` (pupil id -> Suggestion) saves working them out
+    again when the caller already has them."""
+    rows = list(rows)
+    _lock([row.pupil.pk for row in rows])
+    errors, new = _plan(
+        rows, subject, year, by=by, suggestions=suggestions, at=at or timezone.now()
+    )
     if errors:
         raise TargetErrors(errors)
     return _write(new)

@@ -170,3 +170,13 @@ def history(cast, ladder):
     summary(cast.amara, maths, spring, s["EXS"])
     summary(cast.amara, maths, summer, s["EXS"])
     return {"y3": y3, "y2": y2}
+
+
+@pytest.fixture
+def api(db):
+    """Calls the API as a member of the cast and checks each answer against the schema."""
+    from django.test import Client
+
+    from tests.api.conftest import PREFIX, ApiCaller
+
+    return ApiCaller(Client().get(f"{PREFIX}/openapi.json").json())
