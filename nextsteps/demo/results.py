@@ -27,12 +27,11 @@ from django.utils import timezone
 from nextsteps.assessment.models import SummaryJudgement
 from nextsteps.curriculum.models import Grade, PupilStage
 from nextsteps.lib.dates import age_in_months
+from nextsteps.results import services
+from nextsteps.results.comparison import grade_readings
+from nextsteps.results.models import AssessmentDefinition, Result
+from nextsteps.results.scoring import SittingRules
 from nextsteps.schools.models import Characteristic, Enrolment, Placement, Role
-
-from ..results import services
-from ..results.comparison import grade_readings
-from ..results.models import AssessmentDefinition, Result
-from ..results.scoring import SittingRules
 
 # The subjects whose summary judgements a test in each area is read against, in order of
 # preference (the early-years areas stand in for reading and maths before Year 1).
@@ -159,17 +158,16 @@ class Results:
         self.today = today
         self.sittings = 0
         self.results = 0
-        self.norm_table_done = False
-        self.screened_primary = False
+        self.first_primary = True  # the first English primary also has the norm table
 
     def school(self, school, kind: str, roll, years: dict, current: int):
         """Tests for `school` ("england", "scotland" or "hub"), for the academic years the
-        assessment history covers. `roll` is the generator's planned pupils."""
+        assessment history covers. `roll` is the generator's planned pupils. The first
+        English primary (Oakfield) also gets the norm-table sitting and two screenings."""
         run = _SchoolRun(self, school, roll, years, current)
         if kind == "england":
-            run.england(norms=not self.norm_table_done, screen=not self.screened_primary)
-            self.norm_table_done = True
-            self.screened_primary = True
+            run.england(norms=self.first_primary, screen=self.first_primary)
+            self.first_primary = False
         elif kind == "scotland":
             run.scotland()
         else:

@@ -235,7 +235,7 @@ def test_the_demo_holds_each_kind_of_sitting_linked_to_its_point(facts):
         found = _sittings(facts, school, code)
         assert sorted(s["year"] for s in found) == ["2024/25", "2025/26"], code
         for sitting in found:
-            assert sitting["point"] == point, sitting
+            assert sitting["point"] == point and sitting["point_year"] == sitting["year_id"]
             assert {r["stage"] for r in _results(facts, sitting=sitting)} == stages, sitting
         return found
 
