@@ -1022,19 +1022,11 @@ def import_results(request, sitting_id: int, payload: ResultImportIn):
     records = [row.model_dump(exclude_none=True) for row in payload.rows]
     try:
         rows = importing.rows_from_records(records)
-        recon = importing.check(sitting, rows, user, choices=payload.choices)
-    except FileProblem as exc:
-        raise DjangoValidationError(str(exc)) from None
-    except PermissionDenied:
-        raise Refused(REFUSALS["record_results"]) from None
-    if payload.dry_run:
-        return _import_out(
-            user, recon, dry_run=True, committed=False, detail="Checked; nothing was written."
-        )
-    waiting = _not_ready(recon, payload.leave_out_errors)
-    if waiting:
-        return _import_out(user, recon, dry_run=False, committed=False, detail=waiting)
-    try:
+        if payload.dry_run:
+            recon = importing.check(sitting, rows, user, choices=payload.choices)
+            return _import_out(
+                user, recon, dry_run=True, committed=False, detail="Checked; nothing was written."
+            )
         with acting(request):
             done = importing.commit(
                 sitting,
@@ -1042,14 +1034,16 @@ def import_results(request, sitting_id: int, payload: ResultImportIn):
                 user,
                 choices=payload.choices,
                 leave_out_errors=payload.leave_out_errors,
-                expected=recon.entries,
             )
-    except importing.Changed as exc:
-        return _import_out(
-            user, exc.reconciliation, dry_run=False, committed=False, detail=str(exc)
-        )
     except importing.NotReady as exc:
-        return _import_out(user, recon, dry_run=False, committed=False, detail=str(exc))
+        # nothing was written; check again to show the caller what still needs deciding
+        recon = importing.check(sitting, rows, user, choices=payload.choices)
+        detail = _not_ready(recon, payload.leave_out_errors) or str(exc)
+        return _import_out(user, recon, dry_run=False, committed=False, detail=detail)
+    except FileProblem as exc:
+        raise DjangoValidationError(str(exc)) from None
+    except PermissionDenied:
+        raise Refused(REFUSALS["record_results"]) from None
     counts = done.summary
     written = counts["create"] + counts["update"]
     return _import_out(
