@@ -52,7 +52,8 @@ For a pupil, a subject and an assessment point, against the pupil's target for t
    Secure at least as many as needed: on track; behind by no more than `at_risk_share` of the
    stage's key objectives (rounded up): at risk; further behind: off track. A target above
    the expected grade also needs `greater_depth_share` of the objectives expected by then
-   judged beyond secure; short of that is at risk. No key objective judged yet: not judged.
+   judged beyond secure; short of that is at risk. No working stage known, or no key
+   objective judged yet: not judged.
    A summary judgement at the point below the target makes "on track" "at risk".
 """
 
@@ -256,7 +257,7 @@ class Facts:
     expected: int | None = None  # order of the scale's first expected (secure) grade
     summary: int | None = None  # order of the summary judgement at the point
     summary_label: str = ""
-    stage_name: str = "the stage"
+    stage_name: str | None = "the stage"  # None: no working stage known
     key_total: int = 0
     key_secure: int = 0
     key_judged: int = 0
@@ -307,6 +308,8 @@ def judge(f: Facts, rule: OnTrackRule = OnTrackRule()) -> Verdict:
     if f.final and f.reached and f.summary is not None and rule.summer_summary_decides:
         words = f"Summary judgement {f.summary_label} at {f.point_name}; target {f.target_label}."
         return Verdict(ON_TRACK if f.summary >= f.target else OFF_TRACK, words)
+    if f.stage_name is None:
+        return Verdict(NOT_JUDGED, f"No working stage recorded in {f.subject_name} yet.")
     if f.key_total == 0:
         return Verdict(NOT_JUDGED, f"{f.stage_name} has no key objectives in {f.subject_name}.")
     if f.key_judged == 0:

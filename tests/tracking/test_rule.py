@@ -154,6 +154,8 @@ def test_no_target_and_no_evidence_are_not_judged():
     assert verdict.status == NOT_JUDGED
     assert verdict.reason == "No key Year 3 objectives judged yet."
     assert judge(spring(key_total=0)).status == NOT_JUDGED
+    verdict = judge(spring(stage_name=None, key_total=0))
+    assert verdict.reason == "No working stage recorded in Mathematics yet."
 
 
 def test_a_point_not_reached_is_judged_on_what_is_expected_by_today():
