@@ -1185,17 +1185,22 @@ def _prepared(preparers, values) -> list:
 
 
 def _insert(model, names: list[str], rows: list[list]) -> None:
-    """INSERT rows (values in the order of `names`, field attnames) in batches."""
+    """INSERT rows (values in the order of `names`, field attnames). On PostgreSQL through
+    COPY, its bulk loading path; elsewhere (SQLite) by running one prepared INSERT many times,
+    which the driver does in C. Both stay inside the caller's transaction."""
     if not rows:
         return
     quote = connection.ops.quote_name
     preparers = _preparers(model, names)
+    table = quote(model._meta.db_table)
     columns = ", ".join(quote(model._meta.get_field(n).column) for n in names)
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 (names from _meta)
-        f"VALUES ({', '.join(['%s'] * len(names))})"
-    )
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(_prepared(preparers, row))
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(names))})"  # noqa: S608
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]
             cursor.executemany(sql, [_prepared(preparers, row) for row in batch])
