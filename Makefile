@@ -4,6 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 TEST_ENV := SECRET_KEY=test-only-not-secret HTTPS=0 DEBUG=0
+# pytest runs in one worker process a core (pytest-xdist), at most four: each worker migrates a
+# test database of its own (test_NAME_gw0, test_NAME_gw1, ...), so more workers than cores
+# only add that cost. With one core, or PYTEST_WORKERS=0, it runs in a single process. Warning
+# filters go in PYTHONWARNINGS, not python -W, so that the workers have them too. Tests that
+# are better run in one worker (an expensive module fixture, say) can be kept together with
+# @pytest.mark.xdist_group("NAME").
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); \
+  if [ "$$n" -gt 4 ]; then n=4; elif [ "$$n" -lt 2 ]; then n=0; fi; echo $$n)
 
 .PHONY: run test install lint format demo clean
 
@@ -28,7 +36,8 @@ test: install
 	@if [ -x /usr/bin/chromium ]; then :; else \
 	  echo "NOTE: no Chromium at /usr/bin/chromium: the browser tests will be skipped."; \
 	  echo "      Install it with: sudo apt-get install chromium"; fi
-	$(TEST_ENV) $(BIN)/python -W error::DeprecationWarning:nextsteps -m pytest $(PYTEST_ARGS); \
+	$(TEST_ENV) PYTHONWARNINGS=error::DeprecationWarning:nextsteps \
+	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS); \
 	  rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 lint:

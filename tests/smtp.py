@@ -8,6 +8,7 @@ conversation) rather than Django's in-memory outbox.
 Use it from any conftest with `from tests.smtp import smtp_server  # noqa: F401`.
 """
 
+import errno
 import socket
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -49,12 +50,27 @@ class Mailbox:
         return message.get_body(preferencelist=("plain",)).get_content()
 
 
+def start_server(host: str) -> tuple[Mailbox, Controller]:
+    """Start aiosmtpd on a free port. Between asking for the port and binding it, another
+    process (tests run in parallel) may take it: then try again with another."""
+    for attempt in range(5):
+        mailbox = Mailbox(host=host, port=free_port(host))
+        # a generous start-up limit: the machine may be busy with the other test workers
+        controller = Controller(mailbox, hostname=host, port=mailbox.port, ready_timeout=30)
+        try:
+            controller.start()
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE or attempt == 4:
+                raise
+            continue
+        return mailbox, controller
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture
 def smtp_server(settings):
     host = "127.0.0.1"
-    mailbox = Mailbox(host=host, port=free_port(host))
-    controller = Controller(mailbox, hostname=host, port=mailbox.port)
-    controller.start()
+    mailbox, controller = start_server(host)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = host
     settings.EMAIL_PORT = mailbox.port

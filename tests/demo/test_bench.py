@@ -23,6 +23,7 @@ def test_unknown_benchmark_is_refused_with_the_available_ones():
         call_command("bench", "no-such-benchmark", stdout=StringIO())
 
 
+@pytest.mark.slow
 def test_json_output_is_one_object_with_every_figure_and_the_data_is_kept(tmp_path):
     out = StringIO()
     call_command("bench", "scope", "--json", *TINY, "--data-dir", str(tmp_path), stdout=out)

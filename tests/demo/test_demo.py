@@ -25,6 +25,9 @@ from nextsteps.schools.models import (
     SchoolClass,
 )
 
+# Each test builds a demo set: seconds apiece.
+pytestmark = pytest.mark.slow
+
 SMALL = {"pupils_per_school": 35, "years": 1}
 
 

@@ -64,12 +64,14 @@ def _history(seed: int) -> list[tuple]:
     return rows
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_history_is_deterministic_by_seed():
     first = _history(5)
     assert first and first == _history(5)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_demo_history_frameworks_judgements_summaries_and_lessons():
     summary = demo.build(seed=3, **SMALL)
