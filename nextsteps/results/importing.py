@@ -396,6 +396,7 @@ class Directory:
         on_roll = Enrolment.objects.filter(school=school).values("pupil_id")
         pupils = Pupil.objects.visible_to(user).filter(pk__in=on_roll).values_list(*self.FIELDS)
         self.info: dict[int, tuple] = {}
+        self.keys: dict[int, frozenset] = {}  # pupil -> the name keys they answer to
         self.by_upn: dict[str, int] = {}
         # date of birth -> name key -> pupil id, or a tuple of ids when several share both
         self.by_birth: dict[date, dict[str, object]] = {}
@@ -406,7 +407,8 @@ class Directory:
             if upn:
                 self.by_upn[upn] = pk
             names = self.by_birth.setdefault(dob, {})
-            for key in pupil_name_keys(info):
+            keys = self.keys[pk] = frozenset(pupil_name_keys(info))
+            for key in keys:
                 found = names.get(key)
                 if found is None:
                     names[key] = pk
@@ -431,8 +433,8 @@ class Directory:
         """Name key -> pupils, built on first use (only files with unmatched rows need it)."""
         if self._by_name is None:
             index: dict[str, list[int]] = {}
-            for pk, info in self.info.items():
-                for key in pupil_name_keys(info):
+            for pk, keys in self.keys.items():
+                for key in keys:
                     index.setdefault(key, []).append(pk)
             self._by_name = index
         return self._by_name
@@ -451,12 +453,11 @@ class Directory:
         wanted = keys[0] if keys else ""
 
         def closeness(pk):
-            info = self.info[pk]
             similar = max(
-                (difflib.SequenceMatcher(None, wanted, k).ratio() for k in pupil_name_keys(info)),
+                (difflib.SequenceMatcher(None, wanted, k).ratio() for k in self.keys[pk]),
                 default=0,
             )
-            return (-(similar + (info[7] == born)), self.display(pk))
+            return (-(similar + (self.info[pk][7] == born)), self.display(pk))
 
         return sorted(found, key=closeness)[:SUGGESTIONS]
 
@@ -760,7 +761,7 @@ class _Checker:
 
     def compare_names(self, row: ImportRow, entry: dict, pk: int) -> None:
         keys = row_name_keys(row)
-        if keys and not set(keys) & pupil_name_keys(self.directory.info[pk]):
+        if keys and self.directory.keys[pk].isdisjoint(keys):
             entry["warnings"].append(
                 f"The UPN is {self.directory.display(pk)}'s, but the file names {entry['label']}."
             )
