@@ -11,7 +11,8 @@ more. So each ratio is what the import costs per byte of file over reading it at
 The data, made once and kept in this benchmark's own database (by default
 .bench/import-results.sqlite3; `--database-url` for PostgreSQL): a school, "Bench Results
 Academy", with one pupil per row of the file, its assessment leader, a standardised reading
-test with a norm table, and the CSV file itself (.bench/import-results-<rows>-<year>.csv).
+test with a norm table, and the CSV file itself (import-results-<rows>-<year>.csv, beside a
+SQLite database, else in .bench/).
 Most rows carry their pupil's UPN; one in ten has only the name and date of birth (some in
 capitals, with stray spaces, the hyphen of a double-barrelled surname missing, or the pupil's
 preferred first name); one in a hundred names nobody at the school (skipped by the person);
@@ -41,6 +42,7 @@ import statistics
 import sys
 import time
 from datetime import date, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -187,6 +189,14 @@ def _upn(rows: int, serial: int) -> str:
     return make_upn(900 + rows // 1000 % 100, serial // 1000, 26, serial % 1000)
 
 
+def _data_dir() -> Path:
+    """Where the file is kept: beside a SQLite benchmark database, else in .bench/."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        return Path(database["NAME"]).resolve().parent
+    return DATA_DIR
+
+
 def _norm_rows():
     """A norm table in the shape publishers print: 70 + 2 x raw, less one for every six
     months of age over 8 years, kept within 69 to 141."""
@@ -270,7 +280,7 @@ def prepare(rows: int):
                     batch_size=2000,
                 )
             say(f"made {len(pupils)} pupils in {time.perf_counter() - started:.0f} s")
-    path = DATA_DIR / f"import-results-{rows}-{year_start}.csv"
+    path = _data_dir() / f"import-results-{rows}-{year_start}.csv"
     if not path.exists():
         on = date(year_start + 1, 5, 12)
         path.parent.mkdir(parents=True, exist_ok=True)

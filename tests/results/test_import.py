@@ -639,3 +639,41 @@ def test_jobs_are_seen_only_by_their_uploader(cast, reading):
     job = importing.start(cast.head, reading, upload(f"UPN,Raw score\n{cast.amara.upn},3\n"))
     assert list(importing.jobs_for(cast.head)) == [job]
     assert not importing.jobs_for(cast.leader).exists()
+
+
+# The benchmark ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_benchmark_imports_a_small_file_and_reports_each_figure(tmp_path, monkeypatch):
+    """`nextsteps bench import_results` end to end on 300 rows in a database of its own: the
+    figures come back beside their baseline. Timings are never asserted; the benchmark itself
+    refuses to report an import whose rows did not all end as planned."""
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    monkeypatch.setenv("NEXTSTEPS_BENCH_IMPORT_ROWS", "300")
+    database = tmp_path / "bench.sqlite3"
+    out = StringIO()
+    call_command(
+        "bench",
+        "import_results",
+        "--json",
+        *("--schools", "1", "--pupils-per-school", "14", "--years", "0", "--repeat", "1"),
+        "--database-url",
+        f"sqlite:///{database}",
+        stdout=out,
+    )
+    figures = json.loads(out.getvalue())["figures"]
+    assert set(figures) == {
+        "import_results",
+        "import_results_check",
+        "import_results_commit",
+        "import_results_memory",
+    }
+    assert figures["import_results"]["unit"] == "s"
+    assert figures["import_results_memory"]["unit"] == "MB"
+    assert all(f["value"] > 0 and f["baseline"] > 0 for f in figures.values())
+    assert list(tmp_path.glob("import-results-300-*.csv"))  # kept for the next run
