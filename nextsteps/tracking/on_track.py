@@ -416,3 +416,31 @@ def _secured_since(evidence, pupil_id, subject, ladder, since, day, secure) -> i
 def counts(results) -> Counter:
     """How many results have each status."""
     return Counter(r.status for r in results)
+
+
+def small_steps(pupil, subjects, since: date) -> dict[int, list]:
+    """Per subject id: the objectives the pupil has secured since `since` (secure now, and not
+    secure before that day), in ladder order. The small steps shown for pupils working below
+    their year. One pupil; the caller has fetched them through visible_to."""
+    secure_now = {
+        (c.objective.subject_id, c.objective_id): c.objective
+        for c in CurrentJudgement.objects.filter(
+            pupil=pupil, objective__subject__in=subjects, grade__secure=True
+        ).select_related("objective__stage")
+    }
+    before = {}
+    for objective_id, grade_secure in (
+        Judgement.objects.filter(
+            pupil=pupil, objective__subject__in=subjects, recorded_at__lt=_start_of(since)
+        )
+        .order_by("recorded_at", "id")
+        .values_list("objective_id", "grade__secure")
+    ):
+        before[objective_id] = bool(grade_secure)
+    steps = defaultdict(list)
+    for (subject_id, objective_id), objective in secure_now.items():
+        if not before.get(objective_id):
+            steps[subject_id].append(objective)
+    for items in steps.values():
+        items.sort(key=lambda o: (o.stage.order, o.order))
+    return dict(steps)

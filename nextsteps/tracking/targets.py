@@ -30,7 +30,7 @@ from .models import Target
 from .rule import TargetRule, cohort_choice, trajectory_choice
 
 M = Target.Method
-_UNSET = object()
+UNSET = object()  # "expected" not given: no check for a concurrent change
 REASON_LIMIT = 300
 
 
@@ -172,10 +172,13 @@ def suggest_targets(pupils, subject, year, *, today: date | None = None) -> dict
         )
     )
     finals = _points_of(earlier)
+    # consecutive years, each with a final point: where pupils started, and a year later
     pairs = [
         (before, after)
         for before, after in zip(earlier, earlier[1:], strict=False)
-        if finals.get(before.pk) and finals.get(after.pk)
+        if finals.get(before.pk)
+        and finals.get(after.pk)
+        and after.start_date.year - before.start_date.year == 1
     ][-rule.cohort_years :]
     cohort = defaultdict(Counter)
     if pairs:
@@ -199,9 +202,10 @@ def suggest_targets(pupils, subject, year, *, today: date | None = None) -> dict
                 end = summaries.get((pupil_id, end_point.pk))
                 if start in by_id and end in by_id:
                     cohort[(stage, by_id[start].order)][by_id[end].order] += 1
-    span = f"{pairs[0][1].name} to {pairs[-1][1].name}" if len(pairs) > 1 else ""
-    if len(pairs) == 1:
-        span = pairs[0][1].name
+    span = ""
+    if pairs:
+        first, last = pairs[0][1].name, pairs[-1][1].name
+        span = first if first == last else f"{first} to {last}"
     names = dict(school.year_groups.values_list("stage", "name"))
 
     result = {}
@@ -356,7 +360,7 @@ class TargetRow:
     pupil: Pupil
     grade: Grade | None
     reason: str = ""
-    expected: object = _UNSET
+    expected: object = UNSET
 
 
 class TargetErrors(ValidationError):
@@ -406,7 +410,7 @@ def _problem(ctx: _Context, pupil_id, grade, reason, suggestion, expected, withd
     if pupil_id not in ctx.on_roll:
         return "pupil", f"That pupil was not on roll in {ctx.year}."
     current = ctx.current.get(pupil_id)
-    if expected is not _UNSET and expected != (current.pk if current else None):
+    if expected is not UNSET and expected != (current.pk if current else None):
         raise StaleTarget(current)
     if not withdraw and _unchanged(ctx, pupil_id, grade, reason):
         return None  # nothing to write, so nothing to explain
@@ -465,7 +469,7 @@ def set_target(
     *,
     by,
     reason: str = "",
-    expected=_UNSET,
+    expected=UNSET,
     withdraw: bool = False,
     suggestion: Suggestion | None = None,
     at=None,

@@ -234,7 +234,7 @@ def _sheet(user, group, params):
 
 def _expected(raw):
     if raw is None:
-        return targets._UNSET
+        return targets.UNSET
     return int(raw) if raw.isdigit() else None
 
 
@@ -328,36 +328,6 @@ def _pupil_subjects(pupil, enrolment, year):
     return subjects
 
 
-def _small_steps(pupil, subjects, since, today):
-    """Per subject: the objectives the pupil secured from `since` to today (small steps)."""
-    from nextsteps.assessment.models import CurrentJudgement, Judgement
-
-    secure_now = {
-        (c.objective.subject_id, c.objective_id): c.objective
-        for c in CurrentJudgement.objects.filter(
-            pupil=pupil, objective__subject__in=subjects, grade__secure=True
-        ).select_related("objective__stage")
-    }
-    before = {}
-    for objective_id, grade_secure in (
-        Judgement.objects.filter(
-            pupil=pupil,
-            objective__subject__in=subjects,
-            recorded_at__lt=on_track._start_of(since),
-        )
-        .order_by("recorded_at", "id")
-        .values_list("objective_id", "grade__secure")
-    ):
-        before[objective_id] = bool(grade_secure)
-    steps = defaultdict(list)
-    for (subject_id, objective_id), objective in secure_now.items():
-        if not before.get(objective_id):
-            steps[subject_id].append(objective)
-    for items in steps.values():
-        items.sort(key=lambda o: (o.stage.order, o.order))
-    return steps
-
-
 def _pupil_tracking(user, pupil, today):
     enrolment = current_year_group(pupil)
     year = enrolment.academic_year if enrolment else None
@@ -388,8 +358,8 @@ def pupil_page(request, pk):
     wanted = request.GET.get("since", "")
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", wanted):
         with contextlib.suppress(ValueError):
-            since = min(date.fromisoformat(wanted), today)
-    steps = _small_steps(pupil, subjects, since, today)
+            since = date.fromisoformat(wanted)
+    steps = on_track.small_steps(pupil, subjects, since)
     for card in cards:
         card["steps"] = steps.get(card["subject"].pk, [])
     milestones = list(

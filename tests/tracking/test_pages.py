@@ -321,3 +321,29 @@ def test_pages_stay_flat_as_the_class_grows(cast, ladder, login):
     small = measure()
     grow(10)
     assert measure() == small
+
+
+def test_a_pupil_working_below_their_year_sees_small_steps_not_expectations(cast, ladder, login):
+    from nextsteps.curriculum.services import set_working_stage
+
+    from .conftest import judge
+
+    bart, y2 = cast.bartholomew, ladder.key[2]
+    start = cast.year.start_date
+    set_working_stage(bart, ladder.maths, ladder.stages[2], since=start, by=cast.senco)
+    targets.set_target(bart, ladder.maths, cast.year, ladder.summary["BLW"], by=cast.leader)
+    judge(bart, y2[:1], ladder.grades["S"], start - timedelta(days=30))  # before: not a new step
+    during = min(start + timedelta(days=5), timezone.localdate())
+    judge(bart, y2[1:3], ladder.grades["S"], during)
+    judge(bart, y2[3:4], ladder.grades["D"], during)
+    page = login(cast.teacher).get(reverse("tracking:pupil", args=[bart.pk]))
+    body = page.content.decode()
+    assert "progress against Bartholomew's own milestones" in body
+    assert f"2 objectives secured since {start.day} {start:%B %Y}" in body
+    assert "M2.2" in body and "M2.3" in body
+    assert "Working at Year 2 in Year 3: judged against their own milestones" in body
+    assert "expected" not in body.split("Small steps")[0].split("own milestones")[1]
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    url = reverse("tracking:pupil", args=[bart.pk])
+    later = login(cast.teacher).get(f"{url}?since={tomorrow}")
+    assert "0 objectives secured since" in later.content.decode()
