@@ -58,7 +58,8 @@ def pupil_for(user, pk, permission) -> Pupil:
     403)."""
     pupil = policy.get_pupil_for(user, pk)
     if not can(user, permission, pupil):
-        raise PermissionDenied("You cannot change this pupil's targets.")
+        what = "targets" if permission == "set_targets" else "goals and milestones"
+        raise PermissionDenied(f"You cannot change this pupil's {what}.")
     return pupil
 
 
