@@ -16,11 +16,13 @@ The service functions, for pages, the API and the benchmark alike:
   every row that is ready, all or nothing.
 - `rows_from_table` / `rows_from_records` turn an uploaded table or API records into rows.
 
-The work is set-based so that a file of 100,000 rows costs a handful of queries: candidate
-pupils and existing results are loaded once into dictionaries, scores are checked by
-SittingRules in memory, and results and their audit entries are written with bulk_create and
-bulk_update in batches. The uploaded-file jobs (ResultImport) run `check` and `commit` in the
-background with a progress bar, as interop's imports do; see the second half of this module.
+The work is set-based, so that a file of 100,000 rows costs a few hundred queries, none of
+them per row: candidate pupils and existing results are loaded once into dictionaries, scores
+are checked by SittingRules in memory, and results and their audit entries are written a
+batch at a time (COPY on PostgreSQL, one prepared INSERT run many times on SQLite).
+
+The uploaded-file jobs (ResultImport) run `check` and `commit` in the background with a
+progress bar, as interop's imports do; see the second half of this module.
 """
 
 import difflib
