@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "nextsteps.assessment",
     "nextsteps.results",
     "nextsteps.tracking",
+    "nextsteps.analysis",
     "nextsteps.interop",
     "nextsteps.portal",
     "nextsteps.api",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("curriculum/", include("nextsteps.curriculum.urls")),
     path("results/", include("nextsteps.results.urls")),
     path("tracking/", include("nextsteps.tracking.urls")),
+    path("analysis/", include("nextsteps.analysis.urls")),
     path("data/", include("nextsteps.interop.urls")),
     path("my/", include("nextsteps.portal.urls")),
     path("", include("nextsteps.schools.urls")),

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AnalysisConfig(AppConfig):
+    name = "nextsteps.analysis"
+    verbose_name = "Analysis"
