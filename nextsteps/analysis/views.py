@@ -13,7 +13,7 @@ from nextsteps.audit.services import record_export
 from nextsteps.interop.exports import FORMATS, to_csv, to_xlsx
 from nextsteps.results import comparison
 from nextsteps.schools import policy
-from nextsteps.schools.models import AssessmentPoint, SchoolClass, YearGroup
+from nextsteps.schools.models import AssessmentPoint, Enrolment, Pupil, SchoolClass, YearGroup
 
 from . import access, figures, groups, help, tables
 
@@ -44,12 +44,12 @@ def choices(scope, get):
         .select_related("academic_year")
         .order_by("-date", "-id")
     )
-    if scope.kind == "class":
-        points = [
-            p for p in points if p.academic_year_id == scope.target.academic_year_id
-        ] or points
     today = timezone.localdate()
-    default = next((p for p in points if p.date <= today), points[-1] if points else None)
+    usual = points
+    if scope.kind == "class":  # a class's figures are about its own year by default
+        usual = [p for p in points if p.academic_year_id == scope.target.academic_year_id]
+        usual = usual or points
+    default = next((p for p in usual if p.date <= today), usual[-1] if usual else None)
     return (
         subjects,
         points,
@@ -201,8 +201,7 @@ def attainment_pupils(request, kind, pk):
 def progress(request, kind, pk):
     scope = _scope(request, kind, pk)
     subjects, points, subject, point = choices(scope, request.GET)
-    earlier = [p for p in points if point is not None and (p.date, p.pk) < (point.date, point.pk)]
-    before = _pick(points, request.GET.get("from"), earlier[0] if earlier else None)
+    before = _before(points, point, request.GET)
     context = {
         "scope": scope,
         "kind": kind,
@@ -237,9 +236,13 @@ def progress(request, kind, pk):
     return render(request, "analysis/progress.html", context)
 
 
-def _trend_pupils(scope):
-    from nextsteps.schools.models import Enrolment, Pupil
+def _before(points, point, get):
+    """The earlier point of a transition: the one asked for, else the one before `point`."""
+    earlier = [p for p in points if point is not None and (p.date, p.pk) < (point.date, point.pk)]
+    return _pick(points, get.get("from"), earlier[0] if earlier else None)
 
+
+def _trend_pupils(scope):
     if scope.anonymised:
         return Pupil.objects.filter(
             pk__in=Enrolment.objects.filter(school=scope.school).values("pupil_id")
@@ -258,8 +261,8 @@ def _position(point):
 def transition_pupils(request, kind, pk):
     scope = access.staff_scope(_scope(request, kind, pk))
     _, points, subject, point = choices(scope, request.GET)
-    before = _pick(points, request.GET.get("from"))
-    was, now = request.GET.get("was", ""), request.GET.get("now", "")
+    before = _before(points, point, request.GET)
+    was, now = request.GET.get("was", "none"), request.GET.get("now", "none")
     if subject is None or point is None or before is None:
         raise Http404
     grades = {str(g.pk): g.short_label for g in subject.point_scale().grades.all()}
@@ -307,7 +310,7 @@ def trust(request, pk):
     }
     if code and year:
         points = figures.trust_points(scope.schools, year, position)
-        att, by_school = figures.trust_attainment(Pupil_visible(request.user), points, code)
+        att, by_school = figures.trust_attainment(visible_pupils(request.user), points, code)
         if request.GET.get("format"):
             headers, rows = tables.attainment_table(att)
             headers = ["School" if h == "Group" else h for h in headers]
@@ -322,9 +325,7 @@ def trust(request, pk):
     return render(request, "analysis/trust.html", context)
 
 
-def Pupil_visible(user):  # noqa: N802
-    from nextsteps.schools.models import Pupil
-
+def visible_pupils(user):
     return Pupil.objects.visible_to(user)
 
 
