@@ -4,6 +4,7 @@ personal API token or the signed-in browser session and acts with that user's pe
 from ninja import NinjaAPI
 
 from . import (
+    analysis,
     assessment,
     curriculum,
     docs,
@@ -41,6 +42,7 @@ api.add_router("", assessment.router)
 api.add_router("", lessons.router)
 api.add_router("", results.router)
 api.add_router("", tracking.router)
+api.add_router("", analysis.router)
 
 
 @api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs_asset")

@@ -166,6 +166,12 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", f"{P}/schools/{{school_id}}/staff-targets"): Access(STAFF),
     ("PATCH", f"{P}/staff-targets/{{staff_target_id}}"): Access(STAFF),
     ("GET", f"{P}/schools/{{school_id}}/tracking-rule"): _perm("view_school"),
+    # Analysis: a class for its staff, a year group or the school for senior and trust staff
+    # and governors (anonymised); who needs help never for governors; the trust for its staff.
+    ("GET", f"{P}/analysis/help"): Access(CLASS_READERS),
+    ("GET", f"{P}/analysis/attainment"): Access(CLASS_READERS | {K.GOVERNOR}),
+    ("GET", f"{P}/analysis/transition"): Access(CLASS_READERS | {K.GOVERNOR}),
+    ("GET", f"{P}/trusts/{{trust_id}}/attainment"): Access(frozenset({K.TRUST_STAFF})),
 }
 
 # Routes outside the schema that need no sign-in: the schema itself and the docs page.

@@ -771,6 +771,35 @@ CASES += [
         200,
         {"parent": 403, "ap_head": 404},
     ),
+    Case(
+        "GET",
+        "/analysis/help?class_id={oak}",
+        "teacher",
+        200,
+        {"other_teacher": 404, "parent": 404, "governor": 404, "ap_head": 404},
+    ),
+    Case(
+        "GET",
+        "/analysis/attainment?school_id={school}&subject_id={maths}&point_id={point}",
+        "governor",
+        200,
+        {"teacher": 403, "parent": 404, "ap_head": 404, "provider": 404},
+    ),
+    Case(
+        "GET",
+        "/analysis/transition?year_group_id={y3}&subject_id={maths}&point_id={point}"
+        "&from_point_id={point}",
+        "leader",
+        200,
+        {"ta": 403, "pupil": 404, "ap_head": 404},
+    ),
+    Case(
+        "GET",
+        "/trusts/{trust}/attainment?subject_code=maths&start_year=2000",
+        "trust_staff",
+        200,
+        {"head": 403, "governor": 403, "parent": 404, "provider": 404},
+    ),
 ]
 
 
@@ -825,6 +854,7 @@ def _ids(cast) -> dict:
         "group": group.pk,
         "amara_guardian": cast.amara.guardians.get().pk,
         "north": cast.north.pk,
+        "trust": cast.trust.pk,
         "priya_placement": cast.priya.placements.get().pk,
         "framework": cast.maths.framework.pk,
         "maths": cast.maths.maths.pk,
