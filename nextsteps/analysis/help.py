@@ -213,14 +213,15 @@ def quiet(ctx: Context) -> dict:
 def context(user, school, pupils, *, today=None) -> Context:
     today = today or timezone.localdate()
     year = school.current_year(today)
-    points = list(
-        AssessmentPoint.objects.filter(academic_year__school=school, date__lte=today)
+    this_year = list(year.assessment_points.order_by("date", "id")) if year is not None else []
+    point = next((p for p in this_year if p.date >= today), this_year[-1] if this_year else None)
+    # Points up to the end of this year: summaries may be recorded before a point's date.
+    until = year.end_date if year is not None else today
+    candidates = list(
+        AssessmentPoint.objects.filter(academic_year__school=school, date__lte=max(until, today))
         .select_related("academic_year")
         .order_by("date", "id")
     )
-    this_year = list(year.assessment_points.order_by("date", "id")) if year is not None else []
-    point = next((p for p in this_year if p.date >= today), this_year[-1] if this_year else None)
-    candidates = points + ([point] if point is not None and point not in points else [])
     subjects = list(
         Subject.objects.filter(framework__school_links__school=school).select_related(
             "framework__summary_scale", "summary_scale"

@@ -1,0 +1,104 @@
+"""The analysis pages, API and CSV export give the same figures; governors see no names;
+who needs help says why."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from nextsteps.analysis import help as needs_help
+
+pytestmark = pytest.mark.django_db
+
+
+def _query(oak_maths):
+    return {"subject": oak_maths.subject.pk, "point": oak_maths.point.pk}
+
+
+def test_page_api_and_csv_agree(cast, oak_maths, login):
+    client = login(cast.head)
+    url = reverse("analysis:attainment", args=["class", cast.oak.pk])
+    page = client.get(url, _query(oak_maths))
+    assert page.status_code == 200
+    exported = client.get(url, {**_query(oak_maths), "format": "csv"})
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    header, body = rows[0], {r[0]: r for r in rows[1:]}
+    api = client.get(
+        "/api/v1/analysis/attainment",
+        {
+            "class_id": cast.oak.pk,
+            "subject_id": oak_maths.subject.pk,
+            "point_id": oak_maths.point.pk,
+        },
+    ).json()
+    for row in api["rows"]:
+        line = body[row["label"]]
+        assert line[header.index("Pupils")] == str(row["pupils"])
+        assert line[header.index("At or above expected (n)")] == str(row["expected"])
+        got = line[header.index("At or above expected (%)")]
+        assert got == ("" if row["expected_percent"] is None else str(row["expected_percent"]))
+    everyone = next(r for r in api["rows"] if r["group"] == "all")
+    assert (everyone["pupils"], everyone["expected"], everyone["expected_percent"]) == (6, 3, 60)
+    assert "3 of 5" in page.content.decode()  # the chart's text alternative
+
+
+def test_governors_see_figures_without_names(cast, oak_maths, login):
+    client = login(cast.governor)
+    url = reverse("analysis:attainment", args=["school", cast.school.pk])
+    body = client.get(url, _query(oak_maths)).content.decode()
+    assert "Fewer than 5 pupils" in body
+    for name in ("Okonkwo", "Quillfeather", "Extra0", "Marchbanks"):
+        assert name not in body
+    drill = reverse("analysis:attainment_pupils", args=["school", cast.school.pk])
+    assert client.get(drill, _query(oak_maths)).status_code == 403
+    api = client.get(
+        "/api/v1/analysis/attainment",
+        {
+            "school_id": cast.school.pk,
+            "subject_id": oak_maths.subject.pk,
+            "point_id": oak_maths.point.pk,
+        },
+    )
+    assert api.status_code == 200 and api.json()["anonymised"]
+    assert "Okonkwo" not in api.content.decode()
+
+
+def test_drill_down_lists_the_pupils_behind_a_figure(cast, oak_maths, login):
+    client = login(cast.teacher)
+    url = reverse("analysis:attainment_pupils", args=["class", cast.oak.pk])
+    body = client.get(
+        url, {**_query(oak_maths), "group": "boys", "column": oak_maths.grades["WTS"].pk}
+    ).content.decode()
+    assert "Quillfeather" in body and "Okonkwo" not in body
+
+
+def test_who_needs_help_says_why(cast, oak_maths, login):
+    from nextsteps.assessment.summary import record_summary
+
+    later = cast.year.assessment_points.order_by("date")[1]
+    record_summary(cast.amara, oak_maths.subject, later, oak_maths.grades["WTS"], by=cast.leader)
+    cast.school.settings = {"analysis": {"quiet_weeks": 3}}
+    cast.school.save()
+    entries = needs_help.who_needs_help(cast.teacher, cast.school, needs_help_pupils(cast))
+    by_pupil = {e.pupil.pk: e for e in entries}
+    falling = [r for r in by_pupil[cast.amara.pk].reasons if r.kind == "falling"]
+    assert falling and "down from EXS" in falling[0].text
+    assert needs_help.settings_for(cast.school)["quiet_weeks"] == 3
+    page = login(cast.teacher).get(reverse("analysis:help", args=["class", cast.oak.pk]))
+    assert "down from EXS" in page.content.decode()
+    api = login(cast.teacher).get("/api/v1/analysis/help", {"class_id": cast.oak.pk}).json()
+    assert any(
+        r["kind"] == "falling" for e in api if e["pupil_id"] == cast.amara.pk for r in e["reasons"]
+    )
+
+
+def needs_help_pupils(cast):
+    from nextsteps.analysis.access import class_scope
+
+    return class_scope(cast.teacher, cast.oak.pk).pupils_now()
+
+
+def test_settings_out_of_range_give_the_default(cast):
+    cast.school.settings = {"analysis": {"quiet_weeks": 0, "falling_weeks": "x"}}
+    assert needs_help.settings_for(cast.school) == needs_help.DEFAULTS
