@@ -37,12 +37,14 @@ def available() -> dict[str, str]:
             continue
         module = load(path.stem)
         doc = (module.__doc__ or "").strip().splitlines()
-        found[path.stem] = doc[0] if doc else ""
+        # bench/import_results.py is run as `nextsteps bench import-results`
+        found[path.stem.replace("_", "-")] = doc[0] if doc else ""
     return found
 
 
 def load(name: str):
     """Import bench/NAME.py by path: bench/ is a folder of scripts, not an installed package."""
+    name = name.replace("-", "_")
     path = BENCH_DIR / f"{name}.py"
     if not path.is_file():
         raise LookupError(name)

@@ -27,6 +27,7 @@ from nextsteps.schools.models import Group, Placement, Provider, Role, School, T
 from . import names
 from .assessment import History
 from .results import Results
+from .tracking import build as build_tracking
 
 DEFAULT_SEED = 2718
 DEMO_PASSWORD = "nextsteps-demo"
@@ -166,6 +167,7 @@ class DemoSummary:
     conversations: int = 0
     sittings: int = 0
     results: int = 0
+    tracking: object = None  # demo.tracking.TrackingCounts
 
     def assessment_line(self) -> str:
         return (
@@ -530,6 +532,8 @@ class _Builder:
         self.summary.sittings = self.results.sittings
         self.summary.results = self.results.results
         self.progress(f"Assessment history: {self.summary.assessment_line()}")
+        self.summary.tracking = build_tracking(self.trust, seed=self.seed, today=self.today)
+        self.progress(self.summary.tracking.line())
         self.summary.logins = [Login(role, username) for role, username in WELL_KNOWN]
         return self.summary
 

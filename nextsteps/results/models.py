@@ -308,6 +308,9 @@ class Result(models.Model):
     def audit_pupil(self):
         return self.pupil_id
 
+    def audit_school(self):
+        return self.sitting.school_id
+
 
 # Imports of result files have their own module; imported here so Django registers the model.
 from .import_models import ResultImport  # noqa: E402, F401

@@ -19,7 +19,7 @@ from nextsteps.schools import policy
 from nextsteps.schools.forms import DateInput
 from nextsteps.schools.models import AssessmentPoint, Group, School, SchoolClass
 
-from . import services
+from . import importing, services
 from .models import AssessmentDefinition, Expectation, Kind, Measure, Sitting
 from .scoring import plain
 
@@ -414,5 +414,6 @@ def sitting_detail(request, pk):
             "groups": groups,
             "can_manage": policy.can(user, "manage_assessments", sitting.school_id),
             "can_record": policy.can(user, "record_results", sitting.school_id),
+            "can_import": importing.may_import(user, sitting) and not importing.refusal(sitting),
         },
     )

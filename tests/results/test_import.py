@@ -646,7 +646,7 @@ def test_jobs_are_seen_only_by_their_uploader(cast, reading):
 
 @pytest.mark.slow
 def test_the_benchmark_imports_a_small_file_and_reports_each_figure(tmp_path, monkeypatch):
-    """`nextsteps bench import_results` end to end on 300 rows in a database of its own: the
+    """`nextsteps bench import-results` end to end on 300 rows in a database of its own: the
     figures come back beside their baseline. Timings are never asserted; the benchmark itself
     refuses to report an import whose rows did not all end as planned."""
     import json
@@ -659,7 +659,7 @@ def test_the_benchmark_imports_a_small_file_and_reports_each_figure(tmp_path, mo
     out = StringIO()
     call_command(
         "bench",
-        "import_results",
+        "import-results",
         "--json",
         *("--schools", "1", "--pupils-per-school", "14", "--years", "0", "--repeat", "1"),
         "--database-url",
