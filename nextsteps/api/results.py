@@ -26,7 +26,7 @@ from pydantic import field_validator
 from nextsteps.assessment.queries import subjects_for_school
 from nextsteps.audit.services import record_read
 from nextsteps.interop.readers import FileProblem
-from nextsteps.results import comparison, importing, services
+from nextsteps.results import access, comparison, importing, services
 from nextsteps.results.models import (
     AssessmentDefinition,
     Band,
@@ -35,8 +35,7 @@ from nextsteps.results.models import (
     Sitting,
 )
 from nextsteps.results.scoring import ScoreError
-from nextsteps.schools import policy
-from nextsteps.schools.models import AssessmentPoint, Pupil, SchoolClass, YearGroup
+from nextsteps.schools.models import AssessmentPoint, Pupil, SchoolClass
 from nextsteps.schools.queries import pupils_in_class
 
 from .errors import ErrorOut, OutOfScope, Refused, responses
@@ -48,85 +47,32 @@ router = Router(tags=["results"])
 # Access -------------------------------------------------------------------------------------
 
 
-def staff_school_ids(user) -> set[int]:
-    """Schools whose tests and sittings the caller may look at: staff roles only. Governors
-    see anonymised figures elsewhere; parents, pupils and providers see results through a
-    pupil, never a whole sitting."""
-    if not policy.is_staff_member(user):
-        return set()
-    return policy.school_ids_with(user, "view_school")
-
-
-def _sees_diagnostics(user, school_id) -> bool:
-    return policy.can(user, "view_diagnostics", school_id)
-
-
-def _check_school_object(user, school_id: int, sensitive: bool) -> None:
-    """404 when the school is not the caller's to see, or the thing is diagnostic and they may
-    not see diagnostics there (its existence is not confirmed); 403 when they see the school
-    but are not on its staff."""
-    if school_id not in visible_school_ids(user):
-        raise Http404
-    if sensitive and not _sees_diagnostics(user, school_id):
-        raise Http404
-    if school_id not in staff_school_ids(user):
-        raise Refused("Tests and results are for the school's staff.")
+# The rules are nextsteps.results.access's, as on the pages; the API tells a caller who may
+# know of the school (a parent, a placing provider) 403 rather than 404.
 
 
 def _definition(user, definition_id: int, permission: str | None = None) -> AssessmentDefinition:
-    definition = (
-        AssessmentDefinition.objects.select_related("school")
-        .prefetch_related(Prefetch("bands", queryset=Band.objects.order_by("order")))
-        .filter(pk=definition_id)
-        .first()
+    return access.definition_for(
+        user,
+        definition_id,
+        permission=permission,
+        known_schools=visible_school_ids(user),
+        queryset=AssessmentDefinition.objects.select_related("school").prefetch_related(
+            Prefetch("bands", queryset=Band.objects.order_by("order"))
+        ),
     )
-    if definition is None:
-        raise Http404
-    _check_school_object(user, definition.school_id, definition.sensitive)
-    if permission:
-        _require(user, permission, definition.school_id)
-    return definition
 
 
 def _sitting(user, sitting_id: int, permission: str | None = None) -> Sitting:
-    sitting = (
-        Sitting.objects.select_related(
-            "definition", "school", "academic_year", "assessment_point", "norm_table"
-        )
-        .filter(pk=sitting_id)
-        .first()
+    return access.sitting_for(
+        user, sitting_id, permission=permission, known_schools=visible_school_ids(user)
     )
-    if sitting is None:
-        raise Http404
-    _check_school_object(user, sitting.school_id, sitting.definition.sensitive)
-    if permission:
-        _require(user, permission, sitting.school_id)
-    return sitting
-
-
-REFUSALS = {
-    "manage_assessments": "Only the assessment leader, head or deputy can change tests.",
-    "record_results": "You cannot record results at this school.",
-}
-
-
-def _require(user, permission: str, school_id: int) -> None:
-    if not policy.can(user, permission, school_id):
-        raise Refused(REFUSALS[permission])
 
 
 def _school_for_results(user, school_id: int):
     school = get_school(user, school_id, permission=None)
-    if school.pk not in staff_school_ids(user):
-        raise Refused("Tests and results are for the school's staff.")
+    access.require_staff_of(user, school)
     return school
-
-
-def _visible_definitions(user, school):
-    definitions = AssessmentDefinition.objects.filter(school=school)
-    if not _sees_diagnostics(user, school.pk):
-        definitions = definitions.filter(sensitive=False)
-    return definitions
 
 
 def _log_diagnostic_reads(user, results) -> None:
@@ -244,7 +190,7 @@ def list_definitions(request, school_id: int, filters: Query[DefinitionFilters])
     Diagnostic ones are listed only for those who may see diagnostics."""
     user = caller(request)
     school = _school_for_results(user, school_id)
-    definitions = _visible_definitions(user, school)
+    definitions = access.definitions_for(user).filter(school=school)
     if filters.active is not None:
         definitions = definitions.filter(active=filters.active)
     if filters.kind:
@@ -516,9 +462,7 @@ def list_sittings(request, school_id: int, filters: Query[SittingFilters]):
     """The school's sittings, newest first (diagnostic ones only for those who may see them)."""
     user = caller(request)
     school = _school_for_results(user, school_id)
-    sittings = Sitting.objects.filter(
-        school=school, definition__in=_visible_definitions(user, school)
-    )
+    sittings = access.sittings_for(user).filter(school=school)
     if filters.definition_id:
         sittings = sittings.filter(definition_id=filters.definition_id)
     if filters.academic_year_id:
@@ -534,8 +478,10 @@ def create_sitting(request, school_id: int, payload: SittingIn):
     academic year holding its date."""
     user = caller(request)
     school = _school_for_results(user, school_id)
-    _require(user, "manage_assessments", school.pk)
-    definition = _visible_definitions(user, school).filter(pk=payload.definition_id).first()
+    access.require(user, "manage_assessments", school)
+    definition = (
+        access.definitions_for(user).filter(school=school, pk=payload.definition_id).first()
+    )
     if definition is None:
         raise OutOfScope("definition_id", "No test with that id at this school.")
     with acting(request):
@@ -1009,8 +955,8 @@ def import_results(request, sitting_id: int, payload: ResultImportIn):
     is false."""
     user = caller(request)
     sitting = _sitting(user, sitting_id)
-    if not importing.may_import(user, sitting):
-        raise Refused(REFUSALS["record_results"])
+    if not access.may_import(user, sitting):
+        raise Refused(access.REFUSALS["record_results"])
     limit = settings.NEXTSTEPS_IMPORT_MAX_ROWS
     if len(payload.rows) > limit:
         raise DjangoValidationError(
@@ -1043,7 +989,7 @@ def import_results(request, sitting_id: int, payload: ResultImportIn):
     except FileProblem as exc:
         raise DjangoValidationError(str(exc)) from None
     except PermissionDenied:
-        raise Refused(REFUSALS["record_results"]) from None
+        raise Refused(access.REFUSALS["record_results"]) from None
     counts = done.summary
     written = counts["create"] + counts["update"]
     return _import_out(
@@ -1206,46 +1152,24 @@ def _compared(row) -> dict:
     }
 
 
-def _comparison_target(user, query: ComparisonQuery):
-    """(kind, target, school): 404 for what the caller cannot see, 403 for a year group or
-    the whole school without sight of every pupil there, as on the comparison pages."""
-    given = [
-        name
-        for name in ("school_id", "year_group_id", "class_id")
-        if getattr(query, name) is not None
-    ]
+_KINDS = {
+    "school_id": access.SCHOOL,
+    "year_group_id": access.YEAR_GROUP,
+    "class_id": access.CLASS,
+}
+_SCOPE_NAMES = {access.SCHOOL: "school", access.YEAR_GROUP: "year_group", access.CLASS: "class"}
+
+
+def _comparison_scope(user, query: ComparisonQuery) -> access.ComparisonScope:
+    """404 for what the caller cannot see, 403 for a year group or the whole school without
+    sight of every pupil there, as on the comparison pages (access.comparison_scope)."""
+    given = [name for name in _KINDS if getattr(query, name) is not None]
     if len(given) != 1:
         raise DjangoValidationError("Give exactly one of school_id, year_group_id or class_id.")
-    if query.class_id is not None:
-        school_class = (
-            SchoolClass.objects.visible_to(user)
-            .select_related("school", "academic_year", "year_group")
-            .filter(pk=query.class_id)
-            .first()
-        )
-        if school_class is None:
-            raise Http404
-        if not policy.is_staff_member(user):
-            raise Refused("Comparisons of tests and teacher judgement are for staff.")
-        return "class", school_class, school_class.school
-    if query.school_id is not None:
-        school = get_school(user, query.school_id, permission=None)
-        kind, target = "school", school
-    else:
-        target = (
-            YearGroup.objects.select_related("school")
-            .filter(pk=query.year_group_id, school_id__in=visible_school_ids(user))
-            .first()
-        )
-        if target is None:
-            raise Http404
-        kind, school = "year_group", target.school
-    if not (policy.is_staff_member(user) and policy.can(user, "view_all_pupils", school)):
-        raise Refused(
-            "Year group and whole-school comparisons are for senior staff; "
-            "ask for your class's comparison instead."
-        )
-    return kind, target, school
+    name = given[0]
+    return access.comparison_scope(
+        user, _KINDS[name], getattr(query, name), known_schools=visible_school_ids(user)
+    )
 
 
 @router.get("/comparison", response={200: ComparisonOut, **responses(403, 404, 422)})
@@ -1256,22 +1180,15 @@ def compare(request, query: Query[ComparisonQuery]):
     matrix (with one per year group and class below it), and the pupils where the two
     disagree, by how much and in which direction. Diagnostic screenings are never compared."""
     user = caller(request)
-    kind, target, school = _comparison_target(user, query)
+    scope = _comparison_scope(user, query)
+    kind, target, school = _SCOPE_NAMES[scope.kind], scope.target, scope.school
     subject = subjects_for_school(school).filter(pk=query.subject_id).first()
     if subject is None:
         raise OutOfScope("subject_id", "No subject with that id in the school's frameworks.")
-    points = AssessmentPoint.objects.filter(academic_year__school=school)
-    if kind == "class":
-        points = points.filter(academic_year=target.academic_year)
-    point = points.select_related("academic_year").filter(pk=query.point_id).first()
+    point = scope.points().filter(pk=query.point_id).first()
     if point is None:
         raise OutOfScope("point_id", "No assessment point with that id for this comparison.")
-    if kind == "class":
-        cohort = comparison.class_cohort(user, target, point)
-    elif kind == "year_group":
-        cohort = comparison.year_group_cohort(user, target, point)
-    else:
-        cohort = comparison.school_cohort(user, school, point)
+    cohort = scope.cohort(user, point)
     found = comparison.compare(user, cohort, subject, point)
     breakdowns = []
     for by in {"school": ["year_group", "class"], "year_group": ["class"]}.get(kind, []):

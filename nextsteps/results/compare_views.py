@@ -10,13 +10,12 @@ providers are refused.
 """
 
 import re
-from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -25,12 +24,12 @@ from nextsteps.assessment.queries import subjects_for_school
 from nextsteps.audit.services import record_export
 from nextsteps.interop.exports import to_csv
 from nextsteps.schools import policy
-from nextsteps.schools.models import AssessmentPoint, School, SchoolClass, YearGroup
+from nextsteps.schools.models import School, SchoolClass, YearGroup
 
-from . import comparison
+from . import access, comparison
 from .models import AssessmentDefinition
 
-SCHOOL, YEAR_GROUP, CLASS = "school", "year-group", "class"
+SCHOOL, YEAR_GROUP, CLASS = access.SCHOOL, access.YEAR_GROUP, access.CLASS
 URL_NAMES = {
     SCHOOL: "results:compare_school",
     YEAR_GROUP: "results:compare_year_group",
@@ -38,77 +37,23 @@ URL_NAMES = {
 }
 
 
-@dataclass
-class Scope:
-    kind: str
-    target: object  # School, YearGroup or SchoolClass
-    school: School
-
-    @property
-    def title(self) -> str:
-        if self.kind == SCHOOL:
-            return str(self.school)
-        if self.kind == YEAR_GROUP:
-            return f"{self.target} at {self.school}"
-        return f"{self.target} ({self.target.academic_year})"
-
-    def url(self, **query) -> str:
-        url = reverse(URL_NAMES[self.kind], args=[self.target.pk])
-        return f"{url}?{urlencode(query)}" if query else url
-
-    def points(self):
-        if self.kind == CLASS:
-            points = self.target.academic_year.assessment_points.all()
-        else:
-            points = AssessmentPoint.objects.filter(academic_year__school=self.school)
-        return points.select_related("academic_year").order_by("-date", "-id")
-
-    def cohort(self, user, point):
-        if self.kind == CLASS:
-            return comparison.class_cohort(user, self.target, point)
-        if self.kind == YEAR_GROUP:
-            return comparison.year_group_cohort(user, self.target, point)
-        return comparison.school_cohort(user, self.school, point)
+def scope_url(kind: str, pk: int, **query) -> str:
+    url = reverse(URL_NAMES[kind], args=[pk])
+    return f"{url}?{urlencode(query)}" if query else url
 
 
-def _scope(user, kind: str, pk: int) -> Scope:
-    """The school, year group or class `pk` for this user: 404 when they cannot see it, 403
-    when they can see it but may not compare across it."""
-    if not policy.is_staff_member(user):
-        raise PermissionDenied("Comparisons of tests and teacher judgement are for staff.")
-    if kind == CLASS:
-        school_class = get_object_or_404(
-            SchoolClass.objects.visible_to(user).select_related(
-                "school", "academic_year", "year_group"
-            ),
-            pk=pk,
-        )
-        return Scope(CLASS, school_class, school_class.school)
-    viewable = policy.school_ids_with(user, "view_school")
-    if kind == SCHOOL:
-        target = get_object_or_404(School.objects.filter(pk__in=viewable), pk=pk)
-        school = target
-    elif kind == YEAR_GROUP:
-        target = get_object_or_404(
-            YearGroup.objects.filter(school_id__in=viewable).select_related("school"), pk=pk
-        )
-        school = target.school
-    else:
-        raise Http404("No such comparison")
-    if not policy.can(user, "view_all_pupils", school):
-        raise PermissionDenied(
-            "Year group and whole-school comparisons are for senior staff; "
-            "open your class's comparison instead."
-        )
-    return Scope(kind, target, school)
+def _scope(user, kind: str, pk: int) -> access.ComparisonScope:
+    """Staff only (403 before anything is looked up), then access.comparison_scope."""
+    access.require_comparing_staff(user)
+    return access.comparison_scope(user, kind, pk)
 
 
-def _choices(scope: Scope, params):
+def _choices(scope: access.ComparisonScope, params):
     """Subjects and points offered, the ones chosen (defaults when not asked for) and the
     errors for any asked for that are not on offer."""
     today = timezone.localdate()
     subjects = list(subjects_for_school(scope.school))
-    points = list(scope.points())
+    points = list(scope.points().order_by("-date", "-id"))
     errors = {}
     subject = point = None
     wanted = params.get("subject", "")
@@ -143,7 +88,7 @@ def _breakdowns(scope, result, cohort, subject, point):
         kind = CLASS if by == "class" else YEAR_GROUP
         rows = []
         for group, matrix in result.breakdown(groups):
-            url = Scope(kind, group, scope.school).url(subject=subject.pk, point=point.pk)
+            url = scope_url(kind, group.pk, subject=subject.pk, point=point.pk)
             rows.append((group, matrix, url))
         out.append(("By class" if by == "class" else "By year group", rows))
     return out
@@ -239,8 +184,7 @@ SCOPE_VALUE = re.compile(rf"^({SCHOOL}|{YEAR_GROUP}|{CLASS})-(\d+)$")
 def compare_index(request):
     """Choose what to compare across; a valid choice goes straight to its page."""
     user = request.user
-    if not policy.is_staff_member(user):
-        raise PermissionDenied("Comparisons of tests and teacher judgement are for staff.")
+    access.require_comparing_staff(user)
     options = _options(user)
     error = ""
     wanted = request.GET.get("scope", "")

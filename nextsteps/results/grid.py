@@ -4,14 +4,14 @@ keyboard and saved a row (or a part) at a time through services.record_result.
 
 Each row carries the version of the result it shows; a save names it, so that when someone
 else has changed the result meanwhile nothing is written and the page is told (409) what is
-there now. Diagnostic results appear only to holders of view_diagnostics (sitting_for), and
+there now. Diagnostic results appear only to holders of view_diagnostics (access.sitting_for), and
 every one shown is logged as a read."""
 
 import json
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,10 +24,9 @@ from nextsteps.schools import policy
 from nextsteps.schools.models import Pupil
 from nextsteps.schools.queries import pupils_in_class
 
-from . import services
+from . import access, services
 from .models import Measure, Result
 from .scoring import ScoreError, SittingRules, format_age, plain
-from .views import sitting_for
 
 SCORE_LABELS = {
     Measure.STANDARDISED: "Standardised score",
@@ -108,7 +107,7 @@ def _on(sitting):
 @login_required
 @require_GET
 def class_grid(request, pk, class_pk):
-    sitting = sitting_for(request.user, pk)
+    sitting = access.sitting_for(request.user, pk)
     school_class = assessment_queries.class_for(request.user, class_pk)
     if school_class is None or school_class.academic_year_id != sitting.academic_year_id:
         raise Http404
@@ -119,7 +118,7 @@ def class_grid(request, pk, class_pk):
 @login_required
 @require_GET
 def group_grid(request, pk, group_pk):
-    sitting = sitting_for(request.user, pk)
+    sitting = access.sitting_for(request.user, pk)
     group = assessment_queries.group_for(request.user, group_pk)
     if group is None or group.school_id != sitting.school_id:
         raise Http404
@@ -211,9 +210,7 @@ def save(request, pk):
     grade, version (of the result the page showed, 0 for none)}; all of raw_score, score and
     grade empty clears the result. Answers 200 (saved or cleared, with the result), 400 (what
     is wrong, and the field), 403, 404, or 409 with the result someone else saved."""
-    sitting = sitting_for(request.user, pk)
-    if not policy.can(request.user, "record_results", sitting.school_id):
-        raise PermissionDenied("You cannot record results at this school.")
+    sitting = access.sitting_for(request.user, pk, permission="record_results")
     if request.content_type != "application/json":
         # As the markbook's save: a bare form POST carries no row, so there is nothing to do.
         return JsonResponse({"status": "nothing", "message": "", "field": "", "result": None})

@@ -3,7 +3,7 @@ with its progress bar, the reconciliation of rows that matched nobody or several
 confirmation and the line-by-line report.
 
 Every view starts by fetching what it needs for this user: sittings they may import into
-(importing.sittings_for) and their own import jobs (importing.jobs_for). Pupils are named on
+(access.import_sittings_for) and their own import jobs (importing.jobs_for). Pupils are named on
 these pages only through Pupil.objects.visible_to, so a row matched when the person could see
 a pupil no longer names that pupil once they cannot."""
 
@@ -17,7 +17,7 @@ from nextsteps.audit.models import AuditEvent
 from nextsteps.interop.readers import FileProblem, cell_text, read_table
 from nextsteps.schools.models import Enrolment, Pupil
 
-from . import importing
+from . import access, importing
 from .import_models import ResultImport
 
 SHOWN = 50  # rows of each kind on the job page
@@ -34,7 +34,7 @@ STATUS_WORDS = {
 
 def _sitting_for(user, pk):
     sitting = (
-        importing.sittings_for(user)
+        access.import_sittings_for(user)
         .select_related("definition", "school", "academic_year")
         .filter(pk=pk)
         .first()

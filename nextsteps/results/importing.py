@@ -39,7 +39,6 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 
@@ -51,11 +50,11 @@ from nextsteps.interop.readers import FileProblem, cell_text, read_table
 from nextsteps.interop.services import STALE_AFTER_MINUTES
 from nextsteps.interop.values import BadValue, norm, parse_date
 from nextsteps.lib.upn import UPNError, parse_upn
-from nextsteps.schools import policy
 from nextsteps.schools.models import Enrolment, Pupil
 
+from . import access
 from .import_models import ResultImport
-from .models import Measure, Result, Sitting
+from .models import Measure, Result
 from .scoring import ScoreError, SittingRules, age_in_months, format_age
 
 log = logging.getLogger(__name__)
@@ -589,16 +588,6 @@ class Changed(Exception):
         )
 
 
-def may_import(user, sitting) -> bool:
-    """Whoever records results at the sitting's school; for a diagnostic (sensitive) test,
-    only those who may also see diagnostic results there."""
-    if not policy.can(user, "record_results", sitting.school_id):
-        return False
-    return not sitting.definition.sensitive or policy.can(
-        user, "view_diagnostics", sitting.school_id
-    )
-
-
 def refusal(sitting) -> str:
     """Why results of this sitting cannot come from a file ("" when they can): grades and
     tests recorded in parts are entered in the grid."""
@@ -608,15 +597,6 @@ def refusal(sitting) -> str:
     if definition.components:
         return f"{definition.name} is recorded in parts: enter its results in the grid."
     return ""
-
-
-def sittings_for(user):
-    """Sittings the user may import results into."""
-    schools = policy.school_ids_with(user, "record_results")
-    diagnostic = policy.school_ids_with(user, "view_diagnostics")
-    return Sitting.objects.filter(school_id__in=schools).filter(
-        Q(definition__sensitive=False) | Q(school_id__in=diagnostic)
-    )
 
 
 class _Checker:
@@ -974,7 +954,7 @@ def check(sitting, rows, user, *, choices=None, columns=None, progress=None) -> 
     the sitting. `choices` maps line numbers to a pupil id or "skip"; `columns` maps field
     keys to the file's own headings for the messages; `progress(done)` is called every BATCH
     rows."""
-    if not may_import(user, sitting):
+    if not access.may_import(user, sitting):
         raise PermissionDenied
     if refusal(sitting):
         raise FileProblem(refusal(sitting))
@@ -1285,7 +1265,7 @@ def jobs_for(user):
     if not user.is_authenticated:
         return ResultImport.objects.none()
     return (
-        ResultImport.objects.filter(uploaded_by=user, sitting__in=sittings_for(user))
+        ResultImport.objects.filter(uploaded_by=user, sitting__in=access.import_sittings_for(user))
         .select_related("sitting__definition", "sitting__school", "uploaded_by")
         .defer("content")
     )
@@ -1295,7 +1275,7 @@ def start(user, sitting, upload) -> ResultImport:
     """Read an uploaded file and keep it as a new job for `sitting`, its columns matched by
     their headings. Raises PermissionDenied, or FileProblem (nothing kept) when the file
     cannot be used."""
-    if not may_import(user, sitting):
+    if not access.may_import(user, sitting):
         raise PermissionDenied
     if refusal(sitting):
         raise FileProblem(refusal(sitting))
@@ -1464,7 +1444,7 @@ def _load(job_id: int) -> ResultImport:
 
 def _uploader(job: ResultImport):
     user = job.uploaded_by
-    if user is None or not may_import(user, job.sitting):
+    if user is None or not access.may_import(user, job.sitting):
         raise PermissionDenied("The person who uploaded this file may no longer import results.")
     return user
 

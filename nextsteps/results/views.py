@@ -12,66 +12,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from nextsteps.schools import policy
 from nextsteps.schools.forms import DateInput
 from nextsteps.schools.models import AssessmentPoint, Group, School, SchoolClass
 
-from . import importing, services
+from . import access, importing, services
 from .models import AssessmentDefinition, Expectation, Kind, Measure, Sitting
 from .scoring import plain
 
-# Access ---------------------------------------------------------------------------------------
-
-
-def staff_school_ids(user) -> set[int]:
-    """Schools whose tests and sittings the user may look at: staff roles only (governors see
-    figures elsewhere, never pupils' results)."""
-    if not policy.is_staff_member(user):
-        return set()
-    return policy.school_ids_with(user, "view_school")
-
-
-def may_see_sensitive(user, school_id) -> bool:
-    return policy.can(user, "view_diagnostics", school_id)
-
-
-def _visible(user, queryset, school_field="school_id", sensitive_field="sensitive"):
-    """Rows of the user's schools, without sensitive ones at schools where they may not see
-    diagnostics."""
-    schools = staff_school_ids(user)
-    hidden = schools - policy.school_ids_with(user, "view_diagnostics")
-    return queryset.filter(**{f"{school_field}__in": schools}).exclude(
-        **{f"{school_field}__in": hidden, sensitive_field: True}
-    )
-
-
-def definitions_for(user):
-    return _visible(user, AssessmentDefinition.objects.all())
-
-
-def sittings_for(user):
-    return _visible(user, Sitting.objects.all(), sensitive_field="definition__sensitive")
-
-
-def definition_for(user, pk) -> AssessmentDefinition:
-    return get_object_or_404(definitions_for(user).select_related("school", "scale"), pk=pk)
-
-
-def sitting_for(user, pk) -> Sitting:
-    return get_object_or_404(
-        sittings_for(user).select_related(
-            "definition__scale", "school", "academic_year", "assessment_point", "norm_table"
-        ),
-        pk=pk,
-    )
-
-
-def _require_manage(user, school_id) -> None:
-    if not policy.can(user, "manage_assessments", school_id):
-        raise PermissionDenied("Only the assessment leader, head or deputy can change this.")
+# Who sees and changes what is decided in access.py.
 
 
 def _apply_errors(form, exc: ValidationError, aside=()) -> dict:
@@ -88,7 +40,9 @@ def _apply_errors(form, exc: ValidationError, aside=()) -> dict:
 
 
 def _school_for(request) -> tuple[School, list[School]]:
-    schools = list(School.objects.filter(pk__in=staff_school_ids(request.user)).order_by("name"))
+    schools = list(
+        School.objects.filter(pk__in=access.staff_school_ids(request.user)).order_by("name")
+    )
     if not schools:
         raise PermissionDenied
     wanted = request.GET.get("school")
@@ -105,9 +59,11 @@ def _school_for(request) -> tuple[School, list[School]]:
 def index(request):
     """The school's assessment definitions, by kind, and its sittings, newest first."""
     school, schools = _school_for(request)
-    definitions = definitions_for(request.user).filter(school=school).order_by("-active", "name")
+    definitions = (
+        access.definitions_for(request.user).filter(school=school).order_by("-active", "name")
+    )
     sittings = (
-        sittings_for(request.user)
+        access.sittings_for(request.user)
         .filter(school=school)
         .select_related("definition", "academic_year", "assessment_point")
         .order_by("-date", "name")
@@ -135,7 +91,7 @@ def index(request):
 @login_required
 @require_GET
 def definition_detail(request, pk):
-    definition = definition_for(request.user, pk)
+    definition = access.definition_for(request.user, pk)
     return render(
         request,
         "results/definition.html",
@@ -229,8 +185,7 @@ def _bands_from(formset) -> list[dict]:
 @login_required
 def definition_edit(request, pk):
     """Tune a definition: its name, marks, pass mark and bands, at once."""
-    definition = definition_for(request.user, pk)
-    _require_manage(request.user, definition.school_id)
+    definition = access.definition_for(request.user, pk, permission="manage_assessments")
     bands = [
         {k: getattr(b, k) for k in ("label", "lower", "upper", "expectation", "colour")}
         for b in definition.bands.order_by("order")
@@ -277,8 +232,7 @@ class NormTableForm(forms.Form):
 @login_required
 def norm_table_upload(request, pk):
     """Load a publisher's norm table; every problem in the file is listed by line."""
-    definition = definition_for(request.user, pk)
-    _require_manage(request.user, definition.school_id)
+    definition = access.definition_for(request.user, pk, permission="manage_assessments")
     if definition.measure != Measure.STANDARDISED:
         raise Http404("Only standardised tests have norm tables.")
     form = NormTableForm(request.POST or None, request.FILES or None)
@@ -349,8 +303,7 @@ def _sitting_changes(form) -> dict:
 
 @login_required
 def sitting_create(request, pk):
-    definition = definition_for(request.user, pk)
-    _require_manage(request.user, definition.school_id)
+    definition = access.definition_for(request.user, pk, permission="manage_assessments")
     form = SittingForm(request.POST or None, definition=definition)
     if request.method == "POST" and form.is_valid():
         try:
@@ -370,8 +323,7 @@ def sitting_create(request, pk):
 
 @login_required
 def sitting_edit(request, pk):
-    sitting = sitting_for(request.user, pk)
-    _require_manage(request.user, sitting.school_id)
+    sitting = access.sitting_for(request.user, pk, permission="manage_assessments")
     definition = sitting.definition
     form = SittingForm(request.POST or None, instance=sitting, definition=definition)
     if request.method == "POST" and form.is_valid():
@@ -395,7 +347,7 @@ def sitting_edit(request, pk):
 @require_GET
 def sitting_detail(request, pk):
     """A sitting and the classes and groups whose results can be entered or read."""
-    sitting = sitting_for(request.user, pk)
+    sitting = access.sitting_for(request.user, pk)
     user = request.user
     classes = (
         SchoolClass.objects.visible_to(user)
@@ -414,6 +366,6 @@ def sitting_detail(request, pk):
             "groups": groups,
             "can_manage": policy.can(user, "manage_assessments", sitting.school_id),
             "can_record": policy.can(user, "record_results", sitting.school_id),
-            "can_import": importing.may_import(user, sitting) and not importing.refusal(sitting),
+            "can_import": access.may_import(user, sitting) and not importing.refusal(sitting),
         },
     )

@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from nextsteps.audit.models import AuditEvent
 from nextsteps.interop.readers import FileProblem, read_table
-from nextsteps.results import importing
+from nextsteps.results import access, importing
 from nextsteps.results.import_models import ResultImport
 from nextsteps.results.models import Result
 from nextsteps.results.scoring import age_in_months
@@ -246,8 +246,8 @@ def test_a_diagnostic_sitting_is_only_for_those_who_see_diagnostics(cast, sittin
     with pytest.raises(PermissionDenied):
         importing.check(screening, rows, cast.teacher)
     assert importing.check(screening, rows, cast.senco).entries[0]["status"] == "create"
-    assert screening not in importing.sittings_for(cast.teacher)
-    assert screening in importing.sittings_for(cast.senco)
+    assert screening not in access.import_sittings_for(cast.teacher)
+    assert screening in access.import_sittings_for(cast.senco)
 
 
 def test_grades_and_tests_in_parts_are_not_imported_from_files(cast, sitting_of):
