@@ -229,25 +229,24 @@ def update_definition(request, definition_id: int, payload: DefinitionPatch):
     for key, value in changes.items():
         if value is None and key not in _CLEARABLE:
             raise DjangoValidationError({key: "This field cannot be empty."})
-    with acting(request), transaction.atomic():
-        current = AssessmentDefinition.objects.select_for_update().get(pk=definition.pk)
-        if current.version != version:
-            return Status(
-                409,
-                {
-                    "detail": "Someone else changed this test while you were editing it. "
-                    "Their change has been kept; look at it and make yours again.",
-                    "errors": [],
-                    "current_version": current.version,
-                    "current": _definition_out(current.pk),
-                },
-            )
-        if changes:
+    try:
+        with acting(request), transaction.atomic():
             current = services.update_definition(
-                current, by=user, expected_version=version, **changes
+                definition, by=user, expected_version=version, **changes
             )
-        if bands is not None:
-            services.tune_bands(current, bands, by=user)
+            if bands is not None:
+                services.tune_bands(current, bands, by=user)
+    except services.StaleDefinition as exc:
+        return Status(
+            409,
+            {
+                "detail": "Someone else changed this test while you were editing it. "
+                "Their change has been kept; look at it and make yours again.",
+                "errors": [],
+                "current_version": exc.current.version,
+                "current": _definition_out(exc.current.pk),
+            },
+        )
     return _definition_out(definition.pk)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date as Date
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -41,6 +41,15 @@ class StaleResult(Exception):
         self.current = current
         who = (current.recorded_by if current else None) or "someone else"
         super().__init__(f"{who} changed this result while you were editing; theirs was kept.")
+
+
+class StaleDefinition(Exception):
+    """The definition changed since the editor read it; nothing was saved. `current` is the
+    definition as it is now."""
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__("Someone else changed this assessment meanwhile. Reload it.")
 
 
 class NormTableError(ValueError):
@@ -580,9 +589,7 @@ def load_norm_table(
 
 def _check_definition_version(definition, expected_version):
     if expected_version is not None and definition.version != expected_version:
-        raise ValidationError(
-            {NON_FIELD_ERRORS: "Someone else changed this assessment meanwhile. Reload it."}
-        )
+        raise StaleDefinition(definition)
 
 
 def _clean_bands(bands) -> list[dict]:
@@ -627,7 +634,8 @@ def _clean_bands(bands) -> list[dict]:
 def tune_bands(definition, bands, *, by, expected_version: int | None = None) -> list[Band]:
     """Replace `definition`'s bands with `bands` (mappings with label, lower, upper,
     expectation and colour, lowest first) and put every recorded result in its new band.
-    Raises ValidationError listing each band's problems, writing nothing."""
+    Raises ValidationError listing each band's problems, or StaleDefinition when
+    `expected_version` is given and no longer current, writing nothing."""
     definition = type(definition).objects.select_for_update().get(pk=definition.pk)
     _check_definition_version(definition, expected_version)
     clean = _clean_bands(bands)
@@ -671,12 +679,16 @@ def update_definition(definition, *, by, expected_version: int | None = None, **
     """Change a definition's name, description, publisher, pass mark, maximum mark,
     reportable score range, whether it is in use, or whether it is sensitive. A maximum mark
     or score range that recorded results fall outside is refused; a new pass mark re-marks
-    who met it in sittings that do not set their own."""
+    who met it in sittings that do not set their own. Raises StaleDefinition when
+    `expected_version` is given and no longer current. With no changes only the version is
+    checked, and the definition (locked) is returned as it is."""
     unknown = set(changes) - _DEFINITION_FIELDS
     if unknown:
         raise TypeError(f"update_definition cannot change {', '.join(sorted(unknown))}")
     definition = type(definition).objects.select_for_update().get(pk=definition.pk)
     _check_definition_version(definition, expected_version)
+    if not changes:
+        return definition
     old_threshold = definition.threshold
     labels = {"threshold": "pass mark", "max_mark": "maximum mark"}
     for field, value in changes.items():

@@ -205,6 +205,8 @@ def definition_edit(request, pk):
                     **changes,
                 )
                 services.tune_bands(updated, _bands_from(formset), by=request.user)
+        except services.StaleDefinition as exc:
+            form.add_error(None, str(exc))
         except ValidationError as exc:
             band_errors = _apply_errors(form, exc, aside=["bands"]).get("bands", [])
         else:

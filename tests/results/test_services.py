@@ -173,9 +173,11 @@ def test_update_definition_keeps_recorded_results_valid(cast, sitting_of, defini
     with pytest.raises(ValidationError) as error:
         services.update_definition(mtc, by=cast.leader, max_mark=20)
     assert "max_mark" in error.value.message_dict
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(services.StaleDefinition) as stale:
         services.update_definition(mtc, by=cast.leader, expected_version=mtc.version + 1, name="X")
-    assert "meanwhile" in str(error.value)
+    assert "meanwhile" in str(stale.value) and stale.value.current.version == mtc.version
+    mtc.refresh_from_db()
+    assert mtc.name != "X"
     updated = services.update_definition(mtc, by=cast.leader, name=" MTC ", active=False)
     assert (updated.name, updated.active, updated.version) == ("MTC", False, mtc.version + 1)
 
@@ -230,6 +232,18 @@ def test_tune_bands_refuses_bad_bands(cast, definition_of, bands, message):
         services.tune_bands(maths, bands, by=cast.leader)
     assert any(message in m for m in error.value.message_dict["bands"])
     assert maths.bands.count() == 3
+
+
+def test_tune_bands_with_a_stale_version_changes_nothing(cast, definition_of):
+    maths = definition_of("standardised-maths")
+    before = list(maths.bands.values_list("label", "lower", "upper"))
+    one_band = [{"label": "All", "expectation": "at", "colour": "#00703c"}]
+    with pytest.raises(services.StaleDefinition) as stale:
+        services.tune_bands(maths, one_band, by=cast.leader, expected_version=maths.version - 1)
+    assert stale.value.current.version == maths.version
+    assert list(maths.bands.values_list("label", "lower", "upper")) == before
+    services.tune_bands(maths, one_band, by=cast.leader, expected_version=maths.version)
+    assert list(maths.bands.values_list("label", flat=True)) == ["All"]
 
 
 # Norm tables ---------------------------------------------------------------------------------
