@@ -981,8 +981,8 @@ def import_results(request, sitting_id: int, payload: ResultImportIn):
                 leave_out_errors=payload.leave_out_errors,
             )
     except importing.NotReady as exc:
-        # nothing was written; check again to show the caller what still needs deciding
-        recon = importing.check(sitting, rows, user, choices=payload.choices)
+        # nothing was written; the check that refused it shows what still needs deciding
+        recon = exc.reconciliation
         detail = _not_ready(recon, payload.leave_out_errors) or str(exc)
         return _import_out(user, recon, dry_run=False, committed=False, detail=detail)
     except FileProblem as exc:

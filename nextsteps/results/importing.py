@@ -574,7 +574,12 @@ class Reconciliation:
 
 
 class NotReady(Exception):
-    """The import cannot be written yet; the message says what to do."""
+    """The import cannot be written yet; the message says what to do. `reconciliation` is the
+    check that found it so (None when there was no check: a job not ready to import)."""
+
+    def __init__(self, message: str, reconciliation: Reconciliation | None = None):
+        super().__init__(message)
+        self.reconciliation = reconciliation
 
 
 class Changed(Exception):
@@ -1019,7 +1024,7 @@ def commit(
     Guarantees:
     - Nothing is written unless every row that needed a pupil has one chosen or is skipped
       (NotReady), and rows with errors are only left out when `leave_out_errors` says the
-      person agreed (NotReady otherwise).
+      person agreed (NotReady otherwise). A NotReady carries the reconciliation that found it.
     - With `expected` (`decisions()` of the reconciliation the person confirmed), nothing is
       written if any row would now go to another pupil, or change between written, skipped
       and in error (Changed).
@@ -1034,12 +1039,14 @@ def commit(
     if recon.undecided:
         raise NotReady(
             f"{recon.undecided} row{'s' if recon.undecided != 1 else ''} still "
-            f"need{'s' if recon.undecided == 1 else ''} a pupil chosen, or skipping."
+            f"need{'s' if recon.undecided == 1 else ''} a pupil chosen, or skipping.",
+            recon,
         )
     if recon.errors and not leave_out_errors:
         raise NotReady(
             f"{recon.errors} row{'s have' if recon.errors != 1 else ' has'} errors: correct the "
-            "file, or confirm that those rows are left out."
+            "file, or confirm that those rows are left out.",
+            recon,
         )
     source = f"results import #{job.pk} ({job.original_name})" if job else "results import"
     with acting_as(user, source=source[:200]), transaction.atomic():
@@ -1048,7 +1055,7 @@ def commit(
                 pk=job.pk, status=ResultImport.Status.IMPORTING
             )
             if not mine.exists():
-                raise NotReady("This import was finished by another run.")
+                raise NotReady("This import was finished by another run.", recon)
         _write(sitting, recon, user, job)
         if job is not None:
             _finish(

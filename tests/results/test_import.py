@@ -164,9 +164,11 @@ def test_a_row_that_matches_nobody_gets_suggestions_and_can_be_skipped(cast, rea
     assert lonely["candidates"][0] == cast.amara.pk  # the same birthday, the closest name
     # Amara is in Year 3 with Bartholomew, whom the file matched, and has no row yet
     assert recon.pool == [cast.amara.pk]
-    with pytest.raises(importing.NotReady, match="1 row still needs a pupil"):
+    with pytest.raises(importing.NotReady, match="1 row still needs a pupil") as refused:
         importing.commit(reading, rows, cast.leader)
     assert not Result.objects.exists()
+    # the refusal carries the check that refused it, row by row
+    assert refused.value.reconciliation.entries == recon.entries
 
     done = importing.commit(reading, rows, cast.leader, choices={"2": "skip"})
     assert [e["status"] for e in done.entries] == ["skip", "create"]
@@ -473,9 +475,10 @@ def test_a_changed_score_updates_the_result_and_says_what_changed(cast, reading)
 
 def test_rows_with_errors_are_left_out_only_when_the_person_agrees(cast, reading):
     rows = rows_of(f"UPN,Raw score\n{cast.amara.upn},30\n{cast.bartholomew.upn},99\n")
-    with pytest.raises(importing.NotReady, match="1 row has errors"):
+    with pytest.raises(importing.NotReady, match="1 row has errors") as refused:
         importing.commit(reading, rows, cast.head)
     assert not Result.objects.exists()
+    assert [e["status"] for e in refused.value.reconciliation.entries] == ["create", "error"]
     done = importing.commit(reading, rows, cast.head, leave_out_errors=True)
     assert [e["status"] for e in done.entries] == ["create", "error"]
     assert list(Result.objects.values_list("pupil_id", flat=True)) == [cast.amara.pk]
