@@ -5,12 +5,20 @@ test makes through `Browsing`. A violation of impact "serious" or "critical" fai
 with a readable list; lesser findings are kept on `Browsing.minor_findings` for whoever wants
 to read them. `assert_all_audited` makes sure no page slipped through unaudited (say, one
 loaded by a plain `page.click()` that nobody checked).
+
+Import jobs (pupils, results) run on the real database queue, worked by `nextsteps worker
+--batch` from the test at the moment it chooses. With SQLite's in-memory test database the
+live server shares the test's connection, so the worker must not run while the server answers
+a request: `hold_progress_polls` routes the job page's progress polls through Playwright, and
+`work_while_polled` runs the worker between two polls.
 """
 
+import re
 from functools import cache
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
 
 from tests.cast import PASSWORD
 
@@ -96,3 +104,26 @@ class Browsing:
         self.page.get_by_label("Email address or username").fill(user.email)
         self.page.get_by_label("Password", exact=True).fill(password)
         self.follow(self.page.get_by_role("button", name="Sign in"))
+
+
+def is_progress(url: str) -> bool:
+    """An import job's progress poll (/import/<id>/progress/, for pupils and for results)."""
+    return bool(re.search(r"/import/\d+/progress/$", url))
+
+
+def hold_progress_polls(page):
+    """Route the page's progress polls through Playwright: a poll is only sent on while the
+    test is inside a Playwright call, never while it runs the worker."""
+    page.route(is_progress, lambda route: route.continue_())
+
+
+def work_while_polled(browse):
+    """Wait for a poll to be answered, run the queued jobs, then let the next poll through:
+    it finds the job finished and the page reloads itself. Audit the reloaded page."""
+    page = browse.page
+    with page.expect_response(lambda r: is_progress(r.url)) as answered:
+        pass
+    answered.value.finished()
+    with page.expect_navigation():
+        call_command("worker", "--batch")
+    browse.check()

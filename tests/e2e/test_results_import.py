@@ -3,8 +3,9 @@ columns, wait for the check, choose the pupil for a row whose surname was mistyp
 pupil who is not at the school, leave out a row in error, confirm, and read the report. Forms
 are sent from the keyboard and every page is audited by axe-core.
 
-As in test_import_pages.py, the check and the import run on the real database queue, worked
-by `nextsteps worker --batch` from the test while the page's progress polls are held."""
+As for the pupils' import, the check and the import run on the real database queue, worked
+by `nextsteps worker --batch` from the test while the page's progress polls are held (see
+tests/e2e/browsing.py)."""
 
 from datetime import date
 
@@ -14,7 +15,7 @@ from playwright.sync_api import expect
 
 from nextsteps.results import services
 from nextsteps.results.models import AssessmentDefinition, Result
-from tests.e2e.test_import_pages import hold_progress_polls, work_while_polled
+from tests.e2e.browsing import hold_progress_polls, work_while_polled
 from tests.results.conftest import norm_rows
 
 pytestmark = pytest.mark.browser
