@@ -1,4 +1,3 @@
-<script>
 // The results grid. A "unit" is what one save covers: a pupil's row, or one part of a
 // profile. A unit is saved when focus leaves it with something changed (or on Enter, which
 // also moves down the column). Saves go out one at a time, each naming the version of the
@@ -154,4 +153,3 @@
     if (units.some(function (u) { return dirty(u) || u.dataset.pending; })) event.preventDefault();
   });
 }());
-</script>
