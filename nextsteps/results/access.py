@@ -1,7 +1,10 @@
-"""Who sees which results. Ordinary results follow the pupil (`Pupil.objects.visible_to`);
-diagnostic results (definitions marked sensitive) are seen only by senior staff and the
-inclusion manager of a school the pupil is on roll at, and by the provider who placed the
-pupil while the placement lasts. Class teachers, teaching assistants, parents and pupils do
+"""Who sees which results, definitions, sittings and comparisons: the one place for these
+rules, used by the pages, the API and the import alike.
+
+Ordinary results follow the pupil (`Pupil.objects.visible_to`); diagnostic results
+(definitions marked sensitive) are seen only by senior staff and the inclusion manager of a
+school the pupil is on roll at, and by the provider who placed the pupil while the placement
+lasts. Class teachers, teaching assistants, parents and pupils do
 not see them. Reads of sensitive results are logged by the callers with
 `nextsteps.audit.services.record_read`."""
 
