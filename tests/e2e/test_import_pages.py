@@ -13,40 +13,18 @@ page's progress polls are held in Playwright while the worker runs (see `work_wh
 import re
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from nextsteps.lib.upn import make_upn
 from nextsteps.schools.models import Pupil
+from tests.e2e.browsing import hold_progress_polls, work_while_polled
 
 pytestmark = pytest.mark.browser
 
 HEADER = "UPN,Legal forename,Surname,Date of birth,Sex,NC year,Class\n"
 GOOD_ROW = f"{make_upn(201, 2001, 19, 71)},Hesper,Underwood,03/03/2017,F,3,3 Oak\n"
 BAD_ROW = f"{make_upn(201, 2001, 19, 72)},Lucan,Underwood,31/02/2017,M,3,3 Oak\n"
-
-
-def is_progress(url: str) -> bool:
-    return bool(re.search(r"/import/\d+/progress/$", url))
-
-
-def hold_progress_polls(page):
-    """Route the page's progress polls through Playwright: a poll is only sent on while the
-    test is inside a Playwright call, never while it runs the worker."""
-    page.route(is_progress, lambda route: route.continue_())
-
-
-def work_while_polled(browse):
-    """Wait for a poll to be answered, run the queued jobs, then let the next poll through:
-    it finds the job finished and the page reloads itself. Audit the reloaded page."""
-    page = browse.page
-    with page.expect_response(lambda r: is_progress(r.url)) as answered:
-        pass
-    answered.value.finished()
-    with page.expect_navigation():
-        call_command("worker", "--batch")
-    browse.check()
 
 
 def upload_from_keyboard(browse, name: str, text: str):
