@@ -1,6 +1,10 @@
 import os
+import threading
+import weakref
 
 import pytest
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 from tests.smtp import smtp_server  # noqa: F401 (a fixture: a real local SMTP server)
 
@@ -162,6 +166,27 @@ def _test_databases():
     return [connections[alias] for alias in connections]
 
 
+_opened = weakref.WeakSet()  # every connection the main thread has opened
+
+
+@receiver(connection_created, dispatch_uid="tests.conftest.remember_connection")
+def _remember_connection(sender, connection, **kwargs):
+    if threading.current_thread() is threading.main_thread():
+        _opened.add(connection)
+
+
+@pytest.fixture(scope="session")
+def _close_every_connection(django_db_setup):
+    """Close, before the test databases are destroyed, every connection the main thread opened.
+    Django keeps a connection per context, and Playwright's sync API runs the tests' code in
+    another context once the browser has started: a connection opened before that (say by a
+    database test) and one opened after it are two, Django's teardown closes only the one it
+    sees, and PostgreSQL will not drop a database still in use."""
+    yield
+    for connection in list(_opened):
+        connection.close()
+
+
 @pytest.fixture(autouse=True)
 def _start_from_the_migrated_database(request):
     """For a transactional test: copy the migrated rows if this process has not yet, and ask
@@ -169,7 +194,7 @@ def _start_from_the_migrated_database(request):
     if not is_transactional(request.node):
         yield
         return
-    request.getfixturevalue("django_db_setup")
+    request.getfixturevalue("_close_every_connection")
     blocker = request.getfixturevalue("django_db_blocker")
     with blocker.unblock():
         for connection in _test_databases():
