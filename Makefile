@@ -7,9 +7,10 @@ TEST_ENV := SECRET_KEY=test-only-not-secret HTTPS=0 DEBUG=0
 # pytest runs in one worker process a core (pytest-xdist), at most four: each worker migrates a
 # test database of its own (test_NAME_gw0, test_NAME_gw1, ...), so more workers than cores
 # only add that cost. With one core, or PYTEST_WORKERS=0, it runs in a single process. Warning
-# filters go in PYTHONWARNINGS, not python -W, so that the workers have them too. Tests that
-# are better run in one worker (an expensive module fixture, say) can be kept together with
-# @pytest.mark.xdist_group("NAME").
+# filters go in PYTHONWARNINGS, not python -W, so that the workers have them too. loadgroup
+# hands out tests one by one, as load does; it would also keep tests marked
+# @pytest.mark.xdist_group("NAME") on one worker, but pytest-xdist 3.8.0 cannot with pytest 9.2
+# (it renames the node id through an attribute pytest no longer reads), so no test relies on it.
 PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); \
   if [ "$$n" -gt 4 ]; then n=4; elif [ "$$n" -lt 2 ]; then n=0; fi; echo $$n)
 

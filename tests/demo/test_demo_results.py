@@ -30,9 +30,8 @@ GLENBURN = "Glenburn Primary School"
 HUB = "Riverside Learning Hub"
 
 # The marker has pytest-django set up the test database, which the module fixture builds in.
-# The builds take a while (slow: run first), and the tests stay on one xdist worker so that they
-# are built once, not once a worker.
-pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.xdist_group("demo_results")]
+# The builds take a while: slow, so they run first.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 class _Undo(Exception):
