@@ -2,15 +2,14 @@
 call these; the background tasks in tasks.py call `run_check` and `run_commit`."""
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from django_tasks.base import TaskResultStatus
 
 from nextsteps.audit.context import acting_as
+from nextsteps.lib import jobs
 from nextsteps.schools import policy
 
 from .importers import IMPORTERS, auto_map
@@ -26,7 +25,7 @@ PROGRESS_EVERY = 25
 # A check writes its progress every PROGRESS_EVERY rows, and an import writes once when it
 # starts (its rows are invisible until they commit), so a busy job silent for this long has
 # lost its worker. Ten minutes is far longer than any school's file takes.
-STALE_AFTER_MINUTES = 10
+STALE_AFTER_MINUTES = jobs.STALE_AFTER_MINUTES
 
 
 def may_import(user, school, kind: str) -> bool:
@@ -150,31 +149,13 @@ def _finish(job: ImportJob, expected: str, **fields) -> bool:
     return bool(written)
 
 
-def _task_failed(job: ImportJob) -> bool:
-    """Whether the task queue recorded the job's current task as failed. Backends that keep no
-    results (the immediate one) or a result since deleted count as not failed."""
+def stalled(job: ImportJob, now=None) -> bool:
+    """True when a job says it is checking or importing but nothing is running it any more
+    (see nextsteps.lib.jobs.stalled)."""
     from .tasks import check_import, commit_import
 
-    if not job.task_id:
-        return False
     task = check_import if job.status == ImportJob.Status.CHECKING else commit_import
-    try:
-        return task.get_result(job.task_id).status == TaskResultStatus.FAILED
-    except Exception:  # noqa: BLE001 (no result to read is not a failure of the job)
-        return False
-
-
-def stalled(job: ImportJob, now=None) -> bool:
-    """True when a job says it is checking or importing but nothing is running it any more:
-    its task failed outright, or it has written nothing for STALE_AFTER_MINUTES. Whatever the
-    dead run did was rolled back with its transaction, so nothing of it was saved."""
-    if not job.busy:
-        return False
-    now = now or timezone.now()
-    heartbeat = job.updated_at or job.created_at
-    if now - heartbeat > timedelta(minutes=STALE_AFTER_MINUTES):
-        return True
-    return _task_failed(job)
+    return jobs.stalled(job, task, now)
 
 
 class StillRunning(Exception):

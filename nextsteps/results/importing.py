@@ -31,7 +31,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from types import SimpleNamespace
@@ -40,15 +40,15 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
-from django_tasks.base import TaskResultStatus
 
 from nextsteps.audit.context import acting_as
 from nextsteps.audit.models import AuditEvent
 from nextsteps.audit.signals import SKIPPED_FIELDS
 from nextsteps.interop.importers import Field
 from nextsteps.interop.readers import FileProblem, cell_text, read_table
-from nextsteps.interop.services import STALE_AFTER_MINUTES
 from nextsteps.interop.values import BadValue, norm, parse_date
+from nextsteps.lib import jobs
+from nextsteps.lib.jobs import STALE_AFTER_MINUTES  # noqa: F401 (the limit these jobs use)
 from nextsteps.lib.upn import UPNError, parse_upn
 from nextsteps.schools.models import Enrolment, Pupil
 
@@ -1559,35 +1559,17 @@ def _describe(exc: BaseException) -> str:
     )
 
 
-def _task_failed(job: ResultImport) -> bool:
-    """Whether the task queue recorded the job's current task as failed. Backends that keep
-    no results (the immediate one) count as not failed."""
+def stalled(job: ResultImport, now=None) -> bool:
+    """True when a job says it is checking or importing but nothing is running it any more
+    (see nextsteps.lib.jobs.stalled). Whatever a dead import wrote was rolled back."""
     from .tasks import check_results_import, commit_results_import
 
-    if not job.task_id:
-        return False
     task = (
         check_results_import
         if job.status == ResultImport.Status.CHECKING
         else commit_results_import
     )
-    try:
-        return task.get_result(job.task_id).status == TaskResultStatus.FAILED
-    except Exception:  # noqa: BLE001 (no result to read is not a failure of the job)
-        return False
-
-
-def stalled(job: ResultImport, now=None) -> bool:
-    """True when a job says it is checking or importing but nothing is running it any more:
-    its task failed outright, or it has written nothing for STALE_AFTER_MINUTES (the same
-    limit as interop's imports). Whatever a dead import wrote was rolled back."""
-    if not job.busy:
-        return False
-    now = now or timezone.now()
-    heartbeat = job.updated_at or job.created_at
-    if now - heartbeat > timedelta(minutes=STALE_AFTER_MINUTES):
-        return True
-    return _task_failed(job)
+    return jobs.stalled(job, task, now)
 
 
 class StillRunning(Exception):
