@@ -4,16 +4,20 @@ personal API token or the signed-in browser session and acts with that user's pe
 from ninja import NinjaAPI
 
 from . import (
+    alerts,
     analysis,
     assessment,
     curriculum,
     docs,
     errors,
+    interventions,
     lessons,
     people,
     providers,
     results,
+    reviews,
     schools,
+    support,
     tracking,
 )
 from .auth import session_auth, token_auth
@@ -43,6 +47,10 @@ api.add_router("", lessons.router)
 api.add_router("", results.router)
 api.add_router("", tracking.router)
 api.add_router("", analysis.router)
+api.add_router("", reviews.router)
+api.add_router("", support.router)
+api.add_router("", alerts.router)
+api.add_router("", interventions.router)
 
 
 @api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs_asset")

@@ -174,6 +174,23 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", f"{P}/trusts/{{trust_id}}/attainment"): Access(frozenset({K.TRUST_STAFF})),
 }
 
+
+def _merge_tables() -> None:
+    """Add the tables kept beside their features (nextsteps/api/tables/)."""
+    import importlib
+    import pkgutil
+
+    from . import tables
+
+    for info in pkgutil.iter_modules(tables.__path__):
+        extra = importlib.import_module(f"{tables.__name__}.{info.name}").ROUTES
+        clash = set(ROUTES) & set(extra)
+        assert not clash, f"nextsteps/api/tables/{info.name}.py repeats {sorted(clash)}"
+        ROUTES.update(extra)
+
+
+_merge_tables()
+
 # Routes outside the schema that need no sign-in: the schema itself and the docs page.
 PUBLIC = {
     ("GET", f"{P}/openapi.json"),

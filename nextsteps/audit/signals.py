@@ -4,7 +4,19 @@ after values, whoever makes it (page, API, import, admin, command)."""
 from django.apps import apps
 from django.db.models.signals import post_delete, post_save, pre_save
 
-AUDITED_APPS = {"schools", "accounts", "interop", "curriculum", "assessment", "results", "tracking"}
+AUDITED_APPS = {
+    "schools",
+    "accounts",
+    "interop",
+    "curriculum",
+    "assessment",
+    "results",
+    "tracking",
+    "reviews",
+    "support",
+    "alerts",
+    "interventions",
+}
 SKIPPED_FIELDS = {"password", "last_login", "digest", "version", "updated_at", "last_used_at"}
 # Judgements are themselves an append-only log with who and when; CurrentJudgement is derived.
 SKIPPED_MODELS = {

@@ -24,7 +24,7 @@ from nextsteps.lib.upn import make_upn
 from nextsteps.schools import services
 from nextsteps.schools.models import Group, Placement, Provider, Role, School, Trust
 
-from . import names
+from . import alerts, interventions, names, reviews, support
 from .assessment import History
 from .results import Results
 from .tracking import build as build_tracking
@@ -148,6 +148,11 @@ class Login:
     password: str = DEMO_PASSWORD
 
 
+# Built after targets, in this order: weekly RAG history, the SEN register and plans,
+# interventions, then the alert sweep over all of it.
+LATER_STAGES = (reviews, support, interventions, alerts)
+
+
 @dataclass
 class DemoSummary:
     seed: int
@@ -168,6 +173,7 @@ class DemoSummary:
     sittings: int = 0
     results: int = 0
     tracking: object = None  # demo.tracking.TrackingCounts
+    later: list = field(default_factory=list)  # counts from LATER_STAGES, each with line()
 
     def assessment_line(self) -> str:
         return (
@@ -534,6 +540,10 @@ class _Builder:
         self.progress(f"Assessment history: {self.summary.assessment_line()}")
         self.summary.tracking = build_tracking(self.trust, seed=self.seed, today=self.today)
         self.progress(self.summary.tracking.line())
+        for stage in LATER_STAGES:
+            counts = stage.build(self.trust, seed=self.seed, today=self.today)
+            self.summary.later.append(counts)
+            self.progress(counts.line())
         self.summary.logins = [Login(role, username) for role, username in WELL_KNOWN]
         return self.summary
 

@@ -45,6 +45,13 @@ PERMISSIONS: dict[str, set[str]] = {
     "view_diagnostics": SENIOR,
     "set_targets": {K.HEAD, K.DEPUTY, K.ASSESSMENT_LEADER},
     "manage_goals": SENIOR | {K.CLASS_TEACHER, K.TEACHING_ASSISTANT},
+    # Issue 6: weekly RAG reviews, SEN register and plans, alerts, interventions
+    "record_reviews": SENIOR | {K.CLASS_TEACHER, K.TEACHING_ASSISTANT},
+    "manage_reviews": SENIOR,
+    "manage_sen": {K.HEAD, K.DEPUTY, K.INCLUSION_MANAGER},
+    "manage_plans": SENIOR | {K.CLASS_TEACHER},
+    "manage_alerts": SENIOR,
+    "manage_interventions": SENIOR,
 }
 
 STAFF_KINDS = SENIOR | {K.CLASS_TEACHER, K.TEACHING_ASSISTANT}

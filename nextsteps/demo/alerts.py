@@ -1,0 +1,13 @@
+"""The demo's alerts, written after targets and tracking."""
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Counts:
+    def line(self) -> str:
+        return "alerts: none yet"
+
+
+def build(trust, *, seed: int, today) -> Counts:
+    return Counts()

@@ -1,0 +1,3 @@
+"""Page-matrix entries for the interventions pages."""
+
+ROUTES: dict = {}

@@ -1,0 +1,3 @@
+"""Page-matrix entries for the reviews pages."""
+
+ROUTES: dict = {}

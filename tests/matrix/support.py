@@ -1,0 +1,3 @@
+"""Page-matrix entries for the support pages."""
+
+ROUTES: dict = {}
