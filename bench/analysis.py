@@ -40,6 +40,7 @@ if os.environ.get("NEXTSTEPS_BENCH_ANALYSIS_SQLITE") == "1":
 else:
     DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nextsteps_bench_analysis"
 PREFIX = "Bench School "
+OBJECTIVES_PER_STAGE = 10
 BATCH = 5000
 
 
@@ -107,7 +108,18 @@ def _frameworks():
             framework = curriculum.create_framework(
                 code=code, name=code, judgement_scale=scale, summary_scale=summary
             )
-            curriculum.add_subject(framework, "maths", "Mathematics")
+            subject = curriculum.add_subject(framework, "maths", "Mathematics")
+            strand = curriculum.add_strand(subject, "Number")
+            for year in range(1, 7):
+                stage = curriculum.add_stage(framework, f"Y{year}", f"Year {year}", year, year)
+                for k in range(OBJECTIVES_PER_STAGE):
+                    curriculum.add_objective(
+                        strand,
+                        stage,
+                        f"{code}-y{year}-{k + 1}",
+                        f"Year {year} number {k + 1}",
+                        key=k % 3 == 0,
+                    )
         out.append(framework)
     return out
 
@@ -207,9 +219,92 @@ def build(schools: int, pupils_per_school: int, seed: int = 1) -> None:
             Enrolment.objects.bulk_create(enrolments, batch_size=BATCH)
             Characteristic.objects.bulk_create(characteristics, batch_size=BATCH)
             SummaryJudgement.objects.bulk_create(summaries, batch_size=BATCH)
+            _judgements(school, subject, years, pupils, head, rng)
+            _tests(school, years, pupils, head, rng)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+def _judgements(school, subject, years, pupils, head, rng) -> None:
+    """Objective judgements: every pupil, every year, on the ten objectives of their year,
+    each climbing the ladder (not yet, developing, secure) in one to three dated steps through
+    the year; the last is current. About 40 rows a pupil a year."""
+    from nextsteps.assessment.models import CurrentJudgement, Judgement
+    from nextsteps.curriculum.models import Objective
+
+    ladder = list(subject.objective_scale().grades.order_by("order"))
+    by_stage = {}
+    for o in Objective.objects.filter(subject=subject).select_related("stage"):
+        by_stage.setdefault(o.stage.year_stage, []).append(o)
+    made = []
+    for i, pupil in enumerate(pupils):
+        for k, year in enumerate(years):
+            stage = 1 + i % 4 + k
+            for objective in by_stage.get(stage, []):
+                steps = rng.randint(1, len(ladder))
+                day = year.start_date + timedelta(days=rng.randint(10, 60))
+                for step in range(steps):
+                    made.append(
+                        Judgement(
+                            pupil=pupil,
+                            objective=objective,
+                            grade=ladder[step],
+                            recorded_by=head,
+                            recorded_at=timezone.make_aware(datetime.combine(day, time(10))),
+                            source=Judgement.Source.IMPORT,
+                        )
+                    )
+                    day += timedelta(days=rng.randint(20, 90))
+    made = Judgement.objects.bulk_create(made, batch_size=BATCH)
+    latest = {}
+    for j in made:
+        latest[(j.pupil_id, j.objective_id)] = j
+    CurrentJudgement.objects.bulk_create(
+        [
+            CurrentJudgement(
+                pupil_id=j.pupil_id, objective_id=j.objective_id, judgement=j, grade_id=j.grade_id
+            )
+            for j in latest.values()
+        ],
+        batch_size=BATCH,
+    )
+
+
+def _tests(school, years, pupils, head, rng) -> None:
+    """A standardised mathematics test each summer for every pupil, banded by the school's
+    own definition (below 85, 85 to 114, 115 and over)."""
+    from nextsteps.results.models import AssessmentDefinition, Result
+    from nextsteps.results.services import create_sitting
+
+    definition = AssessmentDefinition.objects.get(school=school, code="standardised-maths")
+    bands = list(definition.bands.order_by("order"))
+
+    def band_of(score):
+        for b in bands:
+            if (b.lower is None or score >= b.lower) and (b.upper is None or score <= b.upper):
+                return b
+        return None
+
+    made = []
+    for year in years:
+        summer = year.assessment_points.order_by("date", "id").last()
+        sitting = create_sitting(
+            definition, date=summer.date - timedelta(days=7), by=head, assessment_point=summer
+        )
+        for pupil in pupils:
+            score = max(70, min(141, round(rng.gauss(100, 15))))
+            made.append(
+                Result(
+                    sitting=sitting,
+                    pupil=pupil,
+                    score=score,
+                    band=band_of(score),
+                    recorded_by=head,
+                    recorded_at=timezone.make_aware(datetime.combine(sitting.date, time(12))),
+                )
+            )
+    Result.objects.bulk_create(made, batch_size=BATCH)
 
 
 # The run -------------------------------------------------------------------------------------
