@@ -31,6 +31,11 @@ def status(intervention, today: date) -> str:
 STATUS_LABELS = {"planned": "Not started", "running": "Running", "finished": "Finished"}
 
 
+def _decimal(value, places=Decimal("0.1")) -> Decimal:
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.quantize(places, rounding=ROUND_HALF_UP)
+
+
 def hours(minutes: int) -> Decimal:
     return (Decimal(minutes) / 60).quantize(PENCE, rounding=ROUND_HALF_UP)
 
@@ -207,6 +212,7 @@ class MapRow:
     cost: Decimal | None
     change: str
     verdict: str
+    change_value: Decimal | None = None
 
     @property
     def hours(self) -> Decimal:
@@ -297,7 +303,7 @@ def map_table(pmap: ProvisionMap) -> list[list]:
                 i.minutes_per_session,
                 hours(r.minutes),
                 "" if r.cost is None else r.cost,
-                r.change,
+                "" if r.change_value is None else r.change_value,
                 r.verdict,
             ]
         )
@@ -381,7 +387,8 @@ def provision_map(user, school, year, *, group_by="year-group", today=None) -> P
                     minutes=intervention.minutes_per_week,
                     cost=per,
                     change="–" if change is None else signed(change),
-                    verdict=evaluated.impact.label if evaluated.impact else "",
+                    verdict=evaluated.impact.text if evaluated.impact else "",
+                    change_value=None if change is None else _decimal(change),
                 )
             )
     for group in groups.values():
