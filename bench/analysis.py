@@ -128,7 +128,7 @@ def build(schools: int, pupils_per_school: int, seed: int = 1) -> None:
     """Add schools to the bench trust until it has `schools`, each with its pupils, three
     years of enrolments and characteristics, and nine summary judgements a pupil."""
     from nextsteps.accounts.models import User
-    from nextsteps.assessment.models import SummaryJudgement
+    from nextsteps.assessment.models import CurrentSummary, SummaryJudgement
     from nextsteps.curriculum import services as curriculum
     from nextsteps.demo.generator import TRUST_NAME
     from nextsteps.lib.dates import academic_year_start
@@ -218,7 +218,20 @@ def build(schools: int, pupils_per_school: int, seed: int = 1) -> None:
                         )
             Enrolment.objects.bulk_create(enrolments, batch_size=BATCH)
             Characteristic.objects.bulk_create(characteristics, batch_size=BATCH)
-            SummaryJudgement.objects.bulk_create(summaries, batch_size=BATCH)
+            summaries = SummaryJudgement.objects.bulk_create(summaries, batch_size=BATCH)
+            CurrentSummary.objects.bulk_create(
+                [
+                    CurrentSummary(
+                        pupil_id=s.pupil_id,
+                        subject_id=s.subject_id,
+                        assessment_point_id=s.assessment_point_id,
+                        judgement=s,
+                        grade_id=s.grade_id,
+                    )
+                    for s in summaries
+                ],
+                batch_size=BATCH,
+            )
             _judgements(school, subject, years, pupils, head, rng)
             _tests(school, years, pupils, head, rng)
     if connection.vendor == "postgresql":

@@ -1,8 +1,9 @@
 """The analysis figures: attainment by group, transition matrices, progress against target,
 trends over years and the disadvantaged gap, for a class, a year group, a school or a trust.
 
-Every figure is a GROUP BY over the current summary judgements (the latest recorded row per
-pupil, subject and assessment point, found with an anti-join), so it costs a fixed number of
+Every figure is a GROUP BY over the current summary judgements (assessment.CurrentSummary,
+the latest recorded row per pupil, subject and assessment point, kept in step as they are
+recorded), so it costs a fixed number of
 queries whatever the size of the cohort; nothing loops over pupils in Python. The cohort is
 passed in already scoped to the user (Pupil.objects.visible_to), usually from
 nextsteps.results.comparison (class_cohort, year_group_cohort, school_cohort: the pupils on
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 
-from nextsteps.assessment.models import SummaryJudgement
+from nextsteps.assessment.models import CurrentSummary
 from nextsteps.curriculum.models import Grade
 from nextsteps.results.comparison import ABOVE, AT, BELOW, READING_LABELS, grade_readings
 from nextsteps.schools.models import AssessmentPoint, Enrolment
@@ -35,28 +36,19 @@ def percent(n, total):
 # -- current summary judgements -----------------------------------------------------------
 
 
-def _later(ref="pk"):
-    return SummaryJudgement.objects.filter(
-        pupil_id=OuterRef("pupil_id"),
-        subject_id=OuterRef("subject_id"),
-        assessment_point_id=OuterRef("assessment_point_id"),
-    ).filter(
-        Q(recorded_at__gt=OuterRef("recorded_at"))
-        | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef(ref))
-    )
-
-
 def current(subjects, points, pupils=None):
-    """The current summary judgement rows (the latest per pupil, subject and point) of
-    `subjects` at `points`, for `pupils` (a scoped queryset) when given. Rows with no grade
-    (nothing to read) are left out."""
-    rows = SummaryJudgement.objects.filter(
+    """The current summary judgements (assessment.CurrentSummary: the latest per pupil,
+    subject and point) of `subjects` at `points`, for `pupils` (a scoped queryset) when
+    given. Rows with no grade (nothing to read) are left out. The rows carry pupil, subject,
+    assessment_point and grade, as SummaryJudgement does."""
+    rows = CurrentSummary.objects.filter(
         subject_id__in=[getattr(s, "pk", s) for s in subjects],
         assessment_point_id__in=[getattr(p, "pk", p) for p in points],
+        grade__isnull=False,
     )
     if pupils is not None:
         rows = rows.filter(pupil_id__in=pupils.values("pk"))
-    return rows.filter(~Exists(_later()), grade__isnull=False).order_by()
+    return rows.order_by()
 
 
 def on_roll(point):
@@ -491,13 +483,12 @@ def trust_attainment(visible, points, subject_code: str, *, anonymise=False):
     on = OuterRef("assessment_point__date")
     judged_flags = flags(on, "pupil")
     rows = (
-        SummaryJudgement.objects.filter(
+        CurrentSummary.objects.filter(
             subject__code=subject_code,
             assessment_point_id__in=[p.pk for p in points],
             pupil_id__in=roll.values("pupil_id"),
             grade__isnull=False,
         )
-        .filter(~Exists(_later()))
         .annotate(**judged_flags, school=F("assessment_point__academic_year__school_id"))
         .values(*judged_flags, "school", "grade_id")
         .annotate(n=Count("pk"))

@@ -168,7 +168,7 @@ def import_summaries(subject, point, rows) -> int:
     from nextsteps.schools.models import AssessmentPoint, Enrolment
 
     from .models import SummaryJudgement
-    from .summary import PointLocked, current_summaries, is_locked
+    from .summary import PointLocked, current_summaries, is_locked, refresh_current
 
     rows = list(rows)
     if not rows:
@@ -211,6 +211,7 @@ def import_summaries(subject, point, rows) -> int:
             )
         )
     created = SummaryJudgement.objects.bulk_create(new, batch_size=BATCH)
+    refresh_current(subject, point, {item.pupil_id for item in created})
     # bulk_create sends no save signals, so log each row as the signal would have
     for item in created:
         after = {

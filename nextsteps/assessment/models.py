@@ -201,6 +201,34 @@ class SummaryJudgement(models.Model):
         return self.pupil_id
 
 
+class CurrentSummary(models.Model):
+    """The current summary judgement per pupil, subject and assessment point (the latest by
+    recorded time, then id), kept in step with SummaryJudgement in the same transaction by
+    assessment.summary.refresh_current, so the analysis pages count rows instead of finding the
+    latest of each in every query."""
+
+    pupil = models.ForeignKey("schools.Pupil", on_delete=models.CASCADE, related_name="+")
+    subject = models.ForeignKey("curriculum.Subject", on_delete=models.CASCADE, related_name="+")
+    assessment_point = models.ForeignKey(
+        "schools.AssessmentPoint", on_delete=models.CASCADE, related_name="+"
+    )
+    judgement = models.OneToOneField(SummaryJudgement, on_delete=models.CASCADE, related_name="+")
+    grade = models.ForeignKey(
+        "curriculum.Grade", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pupil", "subject", "assessment_point"], name="current_summary_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["assessment_point", "subject", "grade", "pupil"])]
+
+    def __str__(self) -> str:
+        return f"{self.pupil_id} {self.subject_id} at {self.assessment_point_id}: {self.grade_id}"
+
+
 class PointLock(models.Model):
     """An assessment point locked by the assessment leader: no more summary judgements."""
 

@@ -70,6 +70,30 @@ def current_summaries(pupil_ids, subject, point) -> dict[int, SummaryJudgement]:
     return latest
 
 
+def refresh_current(subject, point, pupil_ids) -> None:
+    """Bring CurrentSummary in step for these pupils in `subject` at `point`: the latest summary
+    judgement of each (by recorded time, then id). Called in the transaction that appends."""
+    from .models import CurrentSummary
+
+    pupil_ids = list(pupil_ids)
+    latest = current_summaries(pupil_ids, subject, point)
+    CurrentSummary.objects.filter(
+        pupil_id__in=pupil_ids, subject=subject, assessment_point=point
+    ).delete()
+    CurrentSummary.objects.bulk_create(
+        [
+            CurrentSummary(
+                pupil_id=pupil_id,
+                subject=subject,
+                assessment_point=point,
+                judgement=item,
+                grade_id=item.grade_id,
+            )
+            for pupil_id, item in latest.items()
+        ]
+    )
+
+
 def is_locked(point) -> bool:
     return PointLock.objects.filter(assessment_point=point).exists()
 
@@ -97,7 +121,7 @@ def record_summary(
     current = current_summaries([pupil.pk], subject, point).get(pupil.pk)
     if current is not None and current.grade_id == grade.pk:
         return current
-    return SummaryJudgement.objects.create(
+    made = SummaryJudgement.objects.create(
         pupil=pupil,
         subject=subject,
         assessment_point=point,
@@ -107,6 +131,8 @@ def record_summary(
         recorded_at=at or timezone.now(),
         note=(note or "")[:300],
     )
+    refresh_current(subject, point, [pupil.pk])
+    return made
 
 
 @transaction.atomic

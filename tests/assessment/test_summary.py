@@ -1,12 +1,17 @@
 """Summary judgements at assessment points: suggestion from the objective judgements, recording,
 accepting suggestions in bulk, and the assessment leader's lock."""
 
+import importlib
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from nextsteps.assessment import summary
-from nextsteps.assessment.models import SummaryJudgement
+from nextsteps.assessment.bulk import SummaryRow, import_summaries
+from nextsteps.assessment.models import CurrentSummary, SummaryJudgement
 from nextsteps.assessment.services import record_judgement
 from nextsteps.curriculum.services import set_working_stage
 from nextsteps.schools.models import Pupil
@@ -84,6 +89,52 @@ def test_record_is_append_only_and_checks_the_scale(cast, maths):
         summary.record_summary(cast.amara, maths.maths, autumn, maths.grades["S"], by=cast.ta)
     with pytest.raises(ValidationError, match="not on roll"):
         summary.record_summary(cast.priya, maths.maths, autumn, grade(maths, "EXS"), by=cast.head)
+
+
+def _current_rows(subject, point):
+    return dict(
+        CurrentSummary.objects.filter(subject=subject, assessment_point=point).values_list(
+            "pupil_id", "judgement_id"
+        )
+    )
+
+
+def test_current_summaries_stay_in_step_with_the_latest_judgement(cast, maths):
+    """The analysis pages count CurrentSummary: it must name the latest row (recorded time,
+    then id) for each pupil however the rows arrive: one at a time, backdated, or in bulk."""
+    autumn = points(cast)[0]
+    subject = maths.maths
+    now = timezone.now()
+    wts = summary.record_summary(cast.amara, subject, autumn, grade(maths, "WTS"), by=cast.ta)
+    assert _current_rows(subject, autumn) == {cast.amara.pk: wts.pk}
+    # a correction recorded as of last week is history, not the current judgement
+    older = summary.record_summary(
+        cast.amara,
+        subject,
+        autumn,
+        grade(maths, "GDS"),
+        by=cast.ta,
+        at=now - timedelta(days=7),
+    )
+    assert older.pk != wts.pk
+    assert _current_rows(subject, autumn) == {cast.amara.pk: wts.pk}
+    rows = [
+        SummaryRow(cast.amara.pk, grade(maths, "EXS").pk, now + timedelta(minutes=1)),
+        SummaryRow(cast.bartholomew.pk, grade(maths, "WTS").pk, now - timedelta(days=1)),
+        SummaryRow(cast.bartholomew.pk, grade(maths, "EXS").pk, now),
+    ]
+    assert import_summaries(subject, autumn, rows) == 3
+    latest = {
+        pupil: SummaryJudgement.objects.filter(
+            pupil_id=pupil, subject=subject, assessment_point=autumn
+        )
+        .order_by("recorded_at", "id")
+        .last()
+        for pupil in (cast.amara.pk, cast.bartholomew.pk)
+    }
+    assert _current_rows(subject, autumn) == {p: j.pk for p, j in latest.items()}
+    assert latest[cast.bartholomew.pk].grade == grade(maths, "EXS")
+    assert CurrentSummary.objects.get(pupil=cast.amara).grade == grade(maths, "EXS")
 
 
 def test_a_locked_point_refuses_everything_until_unlocked(cast, maths):
@@ -211,3 +262,21 @@ def test_a_school_tunes_the_suggestion_rule_in_its_settings(cast):
     cast.school.settings = {"suggestion_rule": {"expected_share": "1.5"}}
     with pytest.raises(ValueError):
         thresholds_for(cast.school)
+
+
+def test_the_migration_fills_current_summaries_from_the_history(cast, maths):
+    """Databases from before CurrentSummary get one row per pupil, subject and point."""
+    from django.apps import apps
+
+    fill = importlib.import_module("nextsteps.assessment.migrations.0003_current_summary").fill
+    autumn, spring, _ = points(cast)
+    subject = maths.maths
+    summary.record_summary(cast.amara, subject, autumn, grade(maths, "WTS"), by=cast.ta)
+    last = summary.record_summary(cast.amara, subject, autumn, grade(maths, "EXS"), by=cast.ta)
+    other = summary.record_summary(cast.amara, subject, spring, grade(maths, "GDS"), by=cast.ta)
+    CurrentSummary.objects.all().delete()
+    fill(apps, None)
+    assert set(CurrentSummary.objects.values_list("assessment_point_id", "judgement_id")) == {
+        (autumn.pk, last.pk),
+        (spring.pk, other.pk),
+    }

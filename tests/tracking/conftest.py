@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from nextsteps.assessment.models import SummaryJudgement
 from nextsteps.assessment.services import record_judgement
+from nextsteps.assessment.summary import refresh_current
 from nextsteps.curriculum import services as curriculum
 from nextsteps.schools import services
 
@@ -93,7 +94,7 @@ def points_of(year):
 
 def summary(pupil, subject, point, grade, *, by=None):
     """A summary judgement written as history (tests of what was recorded in earlier years)."""
-    return SummaryJudgement.objects.create(
+    made = SummaryJudgement.objects.create(
         pupil=pupil,
         subject=subject,
         assessment_point=point,
@@ -101,6 +102,8 @@ def summary(pupil, subject, point, grade, *, by=None):
         recorded_by=by,
         recorded_at=moment(point.date),
     )
+    refresh_current(subject, point, [pupil.pk])
+    return made
 
 
 def judge(pupil, objectives, grade, on: date, by=None):
