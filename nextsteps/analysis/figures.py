@@ -527,6 +527,44 @@ def trust_attainment(visible, points, subject_code: str, *, anonymise=False):
     return result, by_school
 
 
+def trust_attainment_pupils(visible, points, subject_code, breakdown, column, school_id=None):
+    """The pupils behind one figure of `trust_attainment`: those of the cohort (the user's
+    pupils on roll at a school on its point's date; only `school_id`'s when given) in
+    `breakdown`, whose current judgement reads `column` (below, at, above), "expected" (at or
+    above) or "none" (not judged). A queryset of pupils, still scoped."""
+    if school_id is not None:
+        points = [p for p in points if p.academic_year.school_id == school_id]
+    if not points:
+        return visible.none()
+    enrolled = Q()
+    for p in points:
+        enrolled |= Q(
+            Q(end_date__isnull=True) | Q(end_date__gte=p.date),
+            school_id=p.academic_year.school_id,
+            academic_year_id=p.academic_year_id,
+            start_date__lte=p.date,
+        )
+    day_of = {p.academic_year.school_id: p.date for p in points}
+    roll = (
+        Enrolment.objects.filter(enrolled, pupil_id__in=visible.values("pk"))
+        .annotate(day=_day_case(day_of))
+        .annotate(**flags(OuterRef("day"), "pupil"))
+        .filter(breakdown.q())
+    )
+    chosen = visible.filter(pk__in=roll.values("pupil_id"))
+    rows = CurrentSummary.objects.filter(
+        subject__code=subject_code,
+        assessment_point_id__in=[p.pk for p in points],
+        grade__isnull=False,
+    )
+    if column == "none":
+        return chosen.exclude(pk__in=rows.values("pupil_id"))
+    wanted = EXPECTED if column == "expected" else (column,)
+    scales = rows.values_list("grade__scale_id", flat=True).distinct()
+    grades = [g for g, r in grade_readings(set(scales)).items() if r in wanted]
+    return chosen.filter(pk__in=rows.filter(grade_id__in=grades).values("pupil_id"))
+
+
 def _day_case(day_of):
     """The point's date for each school, as an SQL expression on an enrolment row."""
     from django.db.models import Case, DateField, Value, When

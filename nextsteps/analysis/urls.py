@@ -13,4 +13,5 @@ urlpatterns = [
     path("<str:kind>/<int:pk>/progress/", views.progress, name="progress"),
     path("<str:kind>/<int:pk>/progress/pupils/", views.transition_pupils, name="transition_pupils"),
     path("trust/<int:pk>/", views.trust, name="trust"),
+    path("trust/<int:pk>/pupils/", views.trust_pupils, name="trust_pupils"),
 ]

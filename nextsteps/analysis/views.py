@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from nextsteps.assessment.queries import subjects_for_school
 from nextsteps.audit.services import record_export
@@ -144,6 +145,7 @@ def attainment(request, kind, pk):
         "points": points,
         "subject": subject,
         "point": point,
+        "small": groups.SMALL_GROUP,
     }
     if subject is not None and point is not None:
         own = groups.custom_groups(scope.schools)
@@ -156,7 +158,11 @@ def attainment(request, kind, pk):
         context["chart"] = tables.attainment_chart(
             att, f"{subject.name} at {point}: share at or above expected, by group"
         )
-        if not scope.anonymised:
+        if scope.anonymised:
+            context["comparison"] = comparison.compare_anonymised(
+                cohort, subject, point, scope.school
+            )
+        else:
             context["comparison"] = comparison.compare(request.user, cohort, subject, point)
     return render(request, "analysis/attainment.html", context)
 
@@ -274,15 +280,10 @@ def transition_pupils(request, kind, pk):
     return _pupil_list(request, scope, title, pupils, request.GET.urlencode())
 
 
-@login_required
-def trust(request, pk):
-    scope = access.trust_scope(request.user, pk)
+def _trust_choices(scope, get):
+    """The subject code, academic year and position chosen on the trust page (or defaults)."""
     codes = sorted(set(subjects_for_school_codes(scope.schools)))
-    code = (
-        request.GET.get("subject")
-        if request.GET.get("subject") in codes
-        else (codes[0] if codes else None)
-    )
+    code = get.get("subject") if get.get("subject") in codes else (codes[0] if codes else None)
     years = sorted(
         {
             y.year
@@ -295,10 +296,17 @@ def trust(request, pk):
     today = timezone.localdate()
     default_year = next((y for y in years if y <= today.year), years[-1] if years else None)
     try:
-        year = int(request.GET.get("year", default_year))
-        position = int(request.GET.get("position", 1))
+        year = int(get.get("year", default_year))
+        position = int(get.get("position", 1))
     except (TypeError, ValueError):
         year, position = default_year, 1
+    return codes, code, years, year, position
+
+
+@login_required
+def trust(request, pk):
+    scope = access.trust_scope(request.user, pk)
+    codes, code, years, year, position = _trust_choices(scope, request.GET)
     context = {
         "scope": scope,
         "codes": codes,
@@ -319,10 +327,48 @@ def trust(request, pk):
             ]
             return _export(request, scope, headers, rows + school_rows, f"Trust attainment {code}")
         context.update(attainment=att, by_school=by_school, points=points)
+        context["trust_query"] = urlencode({"subject": code, "year": year, "position": position})
         context["chart"] = tables.attainment_chart(
             att, f"{code} across the trust: share at or above expected, by group"
         )
     return render(request, "analysis/trust.html", context)
+
+
+READING_WORDS = {"below": "below expected", "at": "at expected", "above": "above expected"}
+
+
+@login_required
+def trust_pupils(request, pk):
+    """The pupils behind a figure of the trust page: a group across the trust, or one school
+    (group=school_ID), by reading (below, at, above), at or above expected, or not judged."""
+    scope = access.trust_scope(request.user, pk)
+    _, code, _, year, position = _trust_choices(scope, request.GET)
+    column = request.GET.get("column", "expected")
+    key = request.GET.get("group", "all")
+    school_id = None
+    if key.startswith("school_") and key[7:].isdigit():
+        school_id = int(key[7:])
+        if school_id not in {s.pk for s in scope.schools}:
+            raise Http404
+        breakdown = groups.ALL
+    else:
+        breakdown = groups.find(key)
+    if code is None or year is None or breakdown is None:
+        raise Http404
+    if column not in (*READING_WORDS, "expected", "none"):
+        raise Http404
+    points = figures.trust_points(scope.schools, year, position)
+    pupils = figures.trust_attainment_pupils(
+        visible_pupils(request.user), points, code, breakdown, column, school_id
+    )
+    what = {**READING_WORDS, "expected": "at or above expected", "none": "not judged"}[column]
+    where = (
+        next(s.name for s in scope.schools if s.pk == school_id)
+        if school_id
+        else breakdown.label.lower()
+    )
+    title = f"{code}: {where}, {what}"
+    return _pupil_list(request, scope, title, pupils, request.GET.urlencode())
 
 
 def visible_pupils(user):

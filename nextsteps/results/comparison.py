@@ -327,16 +327,17 @@ def _group_order(group):
 # -- reading the two sides in bulk -----------------------------------------------------------
 
 
-def latest_tests(user, pupils, subject_code: str, point) -> dict[int, TestSide]:
+def latest_tests(user, pupils, subject_code: str, point, *, results=None) -> dict[int, TestSide]:
     """pupil id -> the test result compared at `point` (see the module docstring for the
     rule), for the pupils in `pupils` (a queryset already scoped to the user). One query for
-    the results and at most one for the grades' scales."""
+    the results and at most one for the grades' scales. `results` replaces the user's scope
+    only for counts that name nobody (see compare_anonymised)."""
     if not subject_code:
         return {}
     year_start = point.academic_year.start_date
+    base = Result.objects.visible_to(user) if results is None else results
     results = list(
-        Result.objects.visible_to(user)
-        .filter(
+        base.filter(
             pupil_id__in=pupils.values("pk"),
             component="",
             sitting__definition__subject_code=subject_code,
@@ -409,6 +410,19 @@ def compare(user, pupils, subject, point) -> Comparison:
     rows = [PupilRow(p, tests.get(p.pk), teachers.get(p.pk)) for p in pupils]
     rows.sort(key=lambda r: (r.pupil.last_name.lower(), r.pupil.first_name.lower(), r.pupil.pk))
     return Comparison(subject, point, rows, Matrix.of(rows))
+
+
+def compare_anonymised(pupils, subject, point, school) -> Comparison:
+    """The concordance counts alone, for governors: `pupils` is the school's cohort read
+    without visible_to (as the governors' attainment figures are) and the tests are the
+    school's own, so the matrix counts what staff see, but the comparison carries no rows, so
+    no pupil is named or listed. Diagnostic (sensitive) tests are never read, as for staff."""
+    tests = latest_tests(
+        None, pupils, subject.code, point, results=Result.objects.filter(sitting__school=school)
+    )
+    teachers = current_judgements(pupils, subject, point)
+    rows = [PupilRow(p, tests.get(p.pk), teachers.get(p.pk)) for p in pupils]
+    return Comparison(subject, point, [], Matrix.of(rows))
 
 
 # -- cohorts ---------------------------------------------------------------------------------

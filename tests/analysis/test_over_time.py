@@ -142,6 +142,39 @@ def test_the_trust_across_two_frameworks(cast, oak_maths, birch):
     assert att.row("disadvantaged").expected == 1  # Amara, EXS
 
 
+def test_every_trust_figure_drills_down_to_its_pupils(cast, oak_maths, birch, login):
+    client = login(cast.trust_staff)
+    page = client.get(reverse("analysis:trust", args=[cast.trust.pk]), {"subject": "maths"})
+    body = page.content.decode()
+    url = reverse("analysis:trust_pupils", args=[cast.trust.pk])
+    assert f"{url}?subject=maths" in body
+
+    def names(**query):
+        got = client.get(url, {"subject": "maths", "year": cast.year.start_date.year, **query})
+        assert got.status_code == 200
+        return {p.legal_first_name for p in got.context["pupils"]}
+
+    # below: WTS at Oakfield (Bartholomew, Extra2) and BLW at Birchwood (Birch1)
+    assert names(column="below") == {"Bartholomew", "Extra2", "Birch1"}
+    assert names(column="expected", group="disadvantaged") == {"Amara"}
+    assert names(column="above", group=f"school_{birch.school.pk}") == {"Birch3"}
+    # not judged at Oakfield: Extra3 in 3 Oak and Zebedee in the other class
+    assert names(column="none", group=f"school_{cast.school.pk}") == {"Extra3", "Zebedee"}
+    # the figures' counts and the lists behind them agree
+    att, by_school = figures.trust_attainment(
+        Pupil.objects.visible_to(cast.trust_staff),
+        figures.trust_points([cast.school, birch.school], cast.year.start_date.year, 1),
+        "maths",
+    )
+    assert len(names(column="at")) == att.row("all").grades[1].count
+    oak = next(r for s, r in by_school if s == cast.school)
+    assert oak.not_judged == 2
+    assert client.get(url, {"subject": "maths", "column": "sideways"}).status_code == 404
+    assert client.get(url, {"subject": "maths", "group": "school_999999"}).status_code == 404
+    assert login(cast.head).get(url, {"subject": "maths"}).status_code == 403
+    assert login(cast.parent).get(url, {"subject": "maths"}).status_code == 404
+
+
 def test_governors_see_the_progress_page_without_names_and_not_the_trust(
     cast, oak_maths, last_year, login
 ):

@@ -102,3 +102,33 @@ def needs_help_pupils(cast):
 def test_settings_out_of_range_give_the_default(cast):
     cast.school.settings = {"analysis": {"quiet_weeks": 0, "falling_weeks": "x"}}
     assert needs_help.settings_for(cast.school) == needs_help.DEFAULTS
+
+
+def test_governors_see_tests_beside_teacher_judgement_as_counts_only(cast, oak_maths, login):
+    """The same comparison as staff see, but no names, no list of who disagrees, and no
+    cell of fewer than five pupils."""
+    from nextsteps.results import services as results
+    from nextsteps.results.models import AssessmentDefinition
+
+    definition = AssessmentDefinition.objects.get(school=cast.school, code="standardised-maths")
+    sitting = results.create_sitting(
+        definition, date=oak_maths.point.date, by=cast.leader, assessment_point=oak_maths.point
+    )
+    judged = [cast.amara, cast.bartholomew, *oak_maths.extra[:3]]
+    url = reverse("analysis:attainment", args=["school", cast.school.pk])
+    client = login(cast.governor)
+    for pupil in judged[:4]:
+        results.record_result(sitting, pupil, by=cast.leader, score=100)
+    body = client.get(url, _query(oak_maths)).content.decode()
+    assert "Tests beside teacher judgement" in body
+    assert "Fewer than 5 pupils have both a test and a summary judgement" in body
+    results.record_result(sitting, judged[4], by=cast.leader, score=100)
+    body = client.get(url, _query(oak_maths)).content.decode()
+    # every test reads "at expected"; teachers: 2 at (EXS), 2 below (WTS), 1 above (GDS)
+    assert "5 pupils compared; 2 agree (40%)" in body
+    assert "fewer than 5" in body
+    for name in ("Okonkwo", "Quillfeather", "Extra0", "Marchbanks", "Amara"):
+        assert name not in body
+    staff = login(cast.head).get(url, _query(oak_maths)).content.decode()
+    assert "5 pupils compared; 2 agree (40%)" in staff
+    assert "Quillfeather" in staff  # staff see who disagrees

@@ -35,6 +35,7 @@ ROUTES = {
     "analysis:progress": (lambda c: ["year-group", c.y3.pk], "get", SCHOOL),
     "analysis:transition_pupils": (lambda c: ["class", c.oak.pk], "get", CLASS),
     "analysis:trust": (lambda c: [c.trust.pk], "get", {"trust_staff"}),
+    "analysis:trust_pupils": (lambda c: [c.trust.pk], "get", {"trust_staff"}),
 }
 
 
