@@ -412,8 +412,7 @@ def provision_map(request):
 
 
 @login_required
-def map_export(request):
-    fmt = request.GET.get("format")
+def map_export(request, fmt):
     if fmt not in FORMATS:
         raise Http404
     _, school, _, year, _, pmap = _map(request)
