@@ -115,9 +115,9 @@ def rating_masks(area_ids, *, first: date, last: date, pupil_ids=None, fresh_fro
         bit = f"(1 << {index})"
         agg = "SUM"  # one rating per student, area and week: the bits never overlap
         areas = f"area_id IN ({', '.join(['%s'] * len(area_ids))})"
-        pupil_ids = list(pupil_ids or [])
-        pupils = f"pupil_id IN ({', '.join(['%s'] * len(pupil_ids)) or 'NULL'})"
-        area_params, pupil_params = area_ids, pupil_ids
+        pupil_params = list(pupil_ids or [])
+        pupils = f"pupil_id IN ({', '.join(['%s'] * len(pupil_params)) or 'NULL'})"
+        area_params = area_ids
 
     def mask(ratings: str) -> str:
         return f"COALESCE({agg}(CASE WHEN rating IN ({ratings}) THEN {bit} END), 0)"
