@@ -239,11 +239,7 @@ def record_rating(
     (the audit log keeps both). Saving what is already stored writes nothing."""
     comment = None if comment is None else " ".join(str(comment).split())
     _check_cell(pupil, area, week, rating, comment)
-    current = (
-        WeeklyRating.objects.select_related("recorded_by")
-        .filter(pupil=pupil, area=area, week=week)
-        .first()
-    )
+    current = _cell(pupil, area, week)
     if (current.version if current else 0) != expected_version:
         raise StaleRating(current)
     if current is None:
