@@ -199,28 +199,18 @@ def _mark_cleared(open_alerts, holding: set, evaluated: set, now) -> None:
         Alert.objects.filter(pk__in=back).update(cleared_at=None)
 
 
-def sweep(schools, *, today: date, run: SweepRun | None = None) -> dict:
-    """Check every enabled rule at `schools` and raise the alerts due (steps 1 to 3 of the
-    module docstring). Returns {"found": {rule: n}, "raised": n}."""
+def raise_findings(findings, *, schools, today: date, settings=None, run=None) -> list[Alert]:
+    """Raise an alert for each finding (see raise_alert), telling the people the rule names and
+    opening plans owned as it says; a school's people are read once for all its findings.
+    Returns the alerts raised (findings whose condition already had an alert raise none)."""
     from nextsteps.schools.models import Pupil
 
-    schools = list(schools)
-    settings = {s.pk: settings_for(s) for s in schools}
-    evaluation = detect.evaluate(schools, settings, today)
-    open_keys, episodes, open_alerts = _existing([s.pk for s in schools], rules.RULES)
-    found = dict.fromkeys(rules.RULES, 0)
-    fresh = []
-    for finding in evaluation.findings:
-        found[finding.rule] += 1
-        if finding.key in open_keys or (*finding.key, finding.episode) in episodes:
-            continue
-        open_keys.add(finding.key)
-        fresh.append(finding)
-    raised = 0
     by_school = {s.pk: s for s in schools}
-    for school_id in sorted({f.school_id for f in fresh}):
+    settings = settings or {pk: settings_for(s) for pk, s in by_school.items()}
+    raised = []
+    for school_id in sorted({f.school_id for f in findings}):
         school = by_school[school_id]
-        mine = [f for f in fresh if f.school_id == school_id]
+        mine = [f for f in findings if f.school_id == school_id]
         people = People(school, [f.pupil_id for f in mine], today)
         pupils = Pupil.objects.in_bulk([f.pupil_id for f in mine])
         for finding in mine:
@@ -238,7 +228,27 @@ def sweep(schools, *, today: date, run: SweepRun | None = None) -> dict:
                 today=today,
                 run=run,
             )
-            raised += alert is not None
+            if alert is not None:
+                raised.append(alert)
+    return raised
+
+
+def sweep(schools, *, today: date, run: SweepRun | None = None) -> dict:
+    """Check every enabled rule at `schools` and raise the alerts due (steps 1 to 3 of the
+    module docstring). Returns {"found": {rule: n}, "raised": n}."""
+    schools = list(schools)
+    settings = {s.pk: settings_for(s) for s in schools}
+    evaluation = detect.evaluate(schools, settings, today)
+    open_keys, episodes, open_alerts = _existing([s.pk for s in schools], rules.RULES)
+    found = dict.fromkeys(rules.RULES, 0)
+    fresh = []
+    for finding in evaluation.findings:
+        found[finding.rule] += 1
+        if finding.key in open_keys or (*finding.key, finding.episode) in episodes:
+            continue
+        open_keys.add(finding.key)
+        fresh.append(finding)
+    raised = len(raise_findings(fresh, schools=schools, today=today, settings=settings, run=run))
     holding = {f.key for f in evaluation.findings}
     _mark_cleared(open_alerts, holding, evaluation.evaluated, timezone.now())
     return {"found": found, "raised": raised}

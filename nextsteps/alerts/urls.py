@@ -8,5 +8,5 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/close/", views.close, name="close"),
     path("rules/", views.rules_page, name="rules"),
-    path("rules/run/", views.run_now, name="run"),
+    path("rules/<int:pk>/run/", views.run_now, name="run"),
 ]

@@ -160,11 +160,11 @@ def rules_page(request):
 
 @login_required
 @require_POST
-def run_now(request):
+def run_now(request, pk):
     from .tasks import run_alerts
 
     user = request.user
-    school = access.school_to_manage(user, _int(request.POST.get("school")))
+    school = access.school_to_manage(user, pk)
     run_alerts.enqueue(school_id=school.pk, trigger="page")
     messages.success(
         request,
