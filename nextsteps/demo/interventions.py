@@ -28,7 +28,7 @@ from nextsteps.assessment.models import CurrentJudgement, Judgement
 from nextsteps.assessment.services import record_judgement
 from nextsteps.curriculum.models import Grade, Stage, Subject
 from nextsteps.interventions import evaluation, services
-from nextsteps.interventions.measures import ObjectivesMeasure, Period, TestMeasure, monday
+from nextsteps.interventions.measures import ObjectivesMeasure, Period, ScoreMeasure, monday
 from nextsteps.results import services as results
 from nextsteps.results.models import AssessmentDefinition, Result, Sitting
 from nextsteps.reviews import services as reviews
@@ -186,7 +186,7 @@ def _reading(rng, school, today, counts):
     services.add_members(item, [at_start[pk].pupil for pk in chosen], joined=start, by=teacher)
     # What the readers earned: the summer score they would have had, moved on by the reading
     # the group did (READING_BOOST points beyond pupils who started in the same band).
-    measure = TestMeasure(definition)
+    measure = ScoreMeasure(definition)
     left_out = [
         pk
         for pk in scores

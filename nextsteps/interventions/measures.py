@@ -188,7 +188,7 @@ class ObjectivesMeasure(BaseMeasure):
         return f"{int(value)} of {self.out_of}"
 
 
-class TestMeasure(BaseMeasure):
+class ScoreMeasure(BaseMeasure):
     kind = Intervention.MeasureKind.TEST
 
     # (band width, margin) by what the score is
@@ -349,5 +349,5 @@ def measure_for(intervention, *, out_of: int | None = None) -> BaseMeasure:
             intervention.subject, intervention.stage, intervention.strand, out_of=out_of
         )
     if kind == Intervention.MeasureKind.TEST:
-        return TestMeasure(intervention.definition)
+        return ScoreMeasure(intervention.definition)
     return ReviewMeasure(intervention.review_area)
