@@ -463,51 +463,62 @@ def trust_points(schools, start_year: int, position: int) -> list:
     return [ps[position - 1] for ps in by_year.values() if len(ps) >= position]
 
 
+def _roll_q(points) -> Q:
+    """Enrolments on roll at each point's school on the point's date (an academic year
+    belongs to one school, so the year says which school). Points of one date, which is how
+    the callers group them, give one plain condition the planner can estimate well."""
+    enrolled = Q()
+    for on, same_day in _by_date(points).items():
+        enrolled |= Q(
+            Q(end_date__isnull=True) | Q(end_date__gte=on),
+            academic_year_id__in=[p.academic_year_id for p in same_day],
+            start_date__lte=on,
+        )
+    return enrolled
+
+
+def _by_date(points) -> dict:
+    days = defaultdict(list)
+    for p in points:
+        days[p.date].append(p)
+    return days
+
+
 def trust_attainment(visible, points, subject_code: str, *, anonymise=False):
     """Attainment across schools that may use different frameworks: every summary grade is
     read as below, at or above expected (results.comparison.grade_reading) and counted by
     reading, for each breakdown and for each school. The cohort is every pupil the user may
-    see (`visible`) on roll at a school on its point's date. Three queries, plus one for the
-    grades."""
+    see (`visible`) on roll at a school on its point's date. The flags are worked out for
+    each point's date, so the schools are counted in two queries per distinct point date
+    (usually one date: trusts tend to share their calendar), plus one for the grades."""
     if not points:
         return Attainment(READING_COLUMNS), []
-    enrolled = Q()
-    for p in points:
-        enrolled |= Q(
-            Q(end_date__isnull=True) | Q(end_date__gte=p.date),
-            school_id=p.academic_year.school_id,
-            academic_year_id=p.academic_year_id,
-            start_date__lte=p.date,
+    rows, totals = [], []
+    for on, same_day in _by_date(points).items():
+        roll = Enrolment.objects.filter(_roll_q(same_day), pupil_id__in=visible.values("pk"))
+        judged_flags = flags(on, "pupil")
+        rows += (
+            CurrentSummary.objects.filter(
+                subject__code=subject_code,
+                assessment_point_id__in=[p.pk for p in same_day],
+                pupil_id__in=roll.values("pupil_id"),
+                grade__isnull=False,
+            )
+            .annotate(**judged_flags, school=F("assessment_point__academic_year__school_id"))
+            .values(*judged_flags, "school", "grade_id")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-    roll = Enrolment.objects.filter(enrolled, pupil_id__in=visible.values("pk"))
-    on = OuterRef("assessment_point__date")
-    judged_flags = flags(on, "pupil")
-    rows = (
-        CurrentSummary.objects.filter(
-            subject__code=subject_code,
-            assessment_point_id__in=[p.pk for p in points],
-            pupil_id__in=roll.values("pupil_id"),
-            grade__isnull=False,
+        totals += (
+            roll.annotate(**judged_flags)
+            .values(*judged_flags, "school_id")
+            .annotate(n=Count("pupil_id", distinct=True))
+            .order_by()
         )
-        .annotate(**judged_flags, school=F("assessment_point__academic_year__school_id"))
-        .values(*judged_flags, "school", "grade_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    rows = list(rows)
     readings = grade_readings(
         Grade.objects.filter(pk__in={r["grade_id"] for r in rows}).values_list(
             "scale_id", flat=True
         )
-    )
-    day_of = {p.academic_year.school_id: p.date for p in points}
-    pupil_flags = flags(OuterRef("day"), "pupil")
-    totals = list(
-        roll.annotate(day=_day_case(day_of))
-        .annotate(**pupil_flags)
-        .values(*pupil_flags, "school_id")
-        .annotate(n=Count("pupil_id", distinct=True))
-        .order_by()
     )
     judged_counts = [(r, readings.get(r["grade_id"]), r["n"]) for r in rows]
     pupil_counts = [(r, r["n"]) for r in totals]
@@ -515,12 +526,16 @@ def trust_attainment(visible, points, subject_code: str, *, anonymise=False):
     result.rows = _rows(
         READING_COLUMNS, judged_counts, pupil_counts, lambda k: k, breakdowns(), anonymise
     )
+    judged_at, pupils_at = defaultdict(list), defaultdict(list)
+    for r, k, n in judged_counts:
+        judged_at[r["school"]].append((r, k, n))
+    for r, n in pupil_counts:
+        pupils_at[r["school_id"]].append((r, n))
     by_school = []
     for p in sorted(points, key=lambda p: p.academic_year.school.name):
         school = p.academic_year.school
         b = Breakdown(f"school_{school.pk}", school.name)
-        here_j = [(r, k, n) for r, k, n in judged_counts if r["school"] == school.pk]
-        here_p = [(r, n) for r, n in pupil_counts if r["school_id"] == school.pk]
+        here_j, here_p = judged_at[school.pk], pupils_at[school.pk]
         by_school.append(
             (school, _rows(READING_COLUMNS, here_j, here_p, lambda k: k, [b], anonymise)[0])
         )
@@ -536,22 +551,15 @@ def trust_attainment_pupils(visible, points, subject_code, breakdown, column, sc
         points = [p for p in points if p.academic_year.school_id == school_id]
     if not points:
         return visible.none()
-    enrolled = Q()
-    for p in points:
-        enrolled |= Q(
-            Q(end_date__isnull=True) | Q(end_date__gte=p.date),
-            school_id=p.academic_year.school_id,
-            academic_year_id=p.academic_year_id,
-            start_date__lte=p.date,
+    in_group = Q()
+    for on, same_day in _by_date(points).items():
+        roll = (
+            Enrolment.objects.filter(_roll_q(same_day), pupil_id__in=visible.values("pk"))
+            .annotate(**flags(on, "pupil"))
+            .filter(breakdown.q())
         )
-    day_of = {p.academic_year.school_id: p.date for p in points}
-    roll = (
-        Enrolment.objects.filter(enrolled, pupil_id__in=visible.values("pk"))
-        .annotate(day=_day_case(day_of))
-        .annotate(**flags(OuterRef("day"), "pupil"))
-        .filter(breakdown.q())
-    )
-    chosen = visible.filter(pk__in=roll.values("pupil_id"))
+        in_group |= Q(pk__in=roll.values("pupil_id"))
+    chosen = visible.filter(in_group)
     rows = CurrentSummary.objects.filter(
         subject__code=subject_code,
         assessment_point_id__in=[p.pk for p in points],
@@ -563,12 +571,3 @@ def trust_attainment_pupils(visible, points, subject_code, breakdown, column, sc
     scales = rows.values_list("grade__scale_id", flat=True).distinct()
     grades = [g for g, r in grade_readings(set(scales)).items() if r in wanted]
     return chosen.filter(pk__in=rows.filter(grade_id__in=grades).values("pupil_id"))
-
-
-def _day_case(day_of):
-    """The point's date for each school, as an SQL expression on an enrolment row."""
-    from django.db.models import Case, DateField, Value, When
-
-    return Case(
-        *[When(school_id=s, then=Value(d)) for s, d in day_of.items()], output_field=DateField()
-    )

@@ -9,8 +9,19 @@ whatever the number of pupils, and the pupils behind a figure are found by filte
 same flag."""
 
 from dataclasses import dataclass
+from datetime import date
 
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 
 from nextsteps.schools.models import Characteristic, GroupMembership
 from nextsteps.schools.models import Group as SchoolGroup
@@ -82,27 +93,43 @@ def _current_on(on):
 def flags(on, pupil="pupil", groups=()) -> dict:
     """Annotations for the group flags, for rows whose pupil is reached by `pupil` ("pupil"
     on a judgement, "pk" on a pupil). `on` is a date, or an expression such as
-    OuterRef("assessment_point__date") for figures spread over many days."""
+    OuterRef("assessment_point__date") for figures spread over many days.
+
+    For one date every flag is a membership test against a list worked out once per query
+    (the pupils holding the characteristic that day), which the database builds as a hash
+    and probes per row; a date that varies by row needs a correlated EXISTS per row, which
+    costs an index probe per row and flag, so callers split their rows by date where they
+    can (see figures.trust_attainment)."""
+    fixed = isinstance(on, date)
+    column = "pk" if pupil == "pk" else f"{pupil}_id"
     ref = OuterRef(pupil)
     sex_path = "sex" if pupil == "pk" else f"{pupil}__sex"
     born_path = "date_of_birth" if pupil == "pk" else f"{pupil}__date_of_birth"
+
+    def holding(rows):
+        if fixed:
+            return ExpressionWrapper(
+                Q(**{f"{column}__in": rows.values("pupil_id")}), output_field=BooleanField()
+            )
+        return Exists(rows.filter(pupil_id=ref))
+
     out = {"g_sex": F(sex_path)}
     for name, (kind, value) in CHARACTERISTIC_FLAGS.items():
-        out[f"g_{name}"] = Exists(
-            Characteristic.objects.filter(_current_on(on), pupil_id=ref, kind=kind, value=value)
+        out[f"g_{name}"] = holding(
+            Characteristic.objects.filter(_current_on(on), kind=kind, value=value)
         )
-    out["g_no_sen"] = ~Exists(
-        Characteristic.objects.filter(
-            _current_on(on), pupil_id=ref, kind="sen", value__in=("K", "E")
+    sen = Characteristic.objects.filter(_current_on(on), kind="sen", value__in=("K", "E"))
+    if fixed:
+        out["g_no_sen"] = ExpressionWrapper(
+            ~Q(**{f"{column}__in": sen.values("pupil_id")}), output_field=BooleanField()
         )
-    )
+    else:
+        out["g_no_sen"] = ~Exists(sen.filter(pupil_id=ref))
     out["g_summer_born"] = Case(
         When(**{f"{born_path}__month__gte": 4, f"{born_path}__month__lte": 8}, then=Value(True)),
         default=Value(False),
         output_field=BooleanField(),
     )
     for group in groups:
-        out[f"g_group_{group.pk}"] = Exists(
-            GroupMembership.objects.filter(group_id=group.pk, pupil_id=ref)
-        )
+        out[f"g_group_{group.pk}"] = holding(GroupMembership.objects.filter(group_id=group.pk))
     return out

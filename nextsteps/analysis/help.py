@@ -232,6 +232,7 @@ def context(user, school, pupils, *, today=None) -> Context:
             assessment_point__in=candidates, pupil_id__in=pupils.values("pk")
         )
         .values_list("assessment_point_id", flat=True)
+        .order_by()  # the model's ordering would join the pupils into the DISTINCT
         .distinct()
     )
     latest = next((p for p in reversed(candidates) if p.pk in with_summaries), None)

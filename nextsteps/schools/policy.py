@@ -17,7 +17,16 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import ClassStaff, Enrolment, Placement, Pupil, Role, School, SchoolClass
+from .models import (
+    ClassStaff,
+    Enrolment,
+    Guardian,
+    Placement,
+    Pupil,
+    Role,
+    School,
+    SchoolClass,
+)
 
 K = Role.Kind
 SENIOR = {K.HEAD, K.DEPUTY, K.ASSESSMENT_LEADER, K.INCLUSION_MANAGER}
@@ -143,10 +152,13 @@ def pupils_visible_to(user, queryset=None):
     providers = provider_ids(user)
     if providers:
         parts.append(_active_placements(today).filter(provider_id__in=providers).values("pupil_id"))
-    condition = Q(guardians__user=user) | Q(user=user)
+    parts.append(Guardian.objects.filter(user=user).values("pupil_id"))
+    # Every source is a list of pupil ids worked out once per query (no join), so the
+    # database hashes each and probes it per pupil, and the result has no duplicates.
+    condition = Q(user=user)
     for part in parts:
         condition |= Q(pk__in=part)
-    return queryset.filter(pk__in=Pupil.objects.filter(condition).values("pk"))
+    return queryset.filter(condition)
 
 
 def classes_visible_to(user, queryset=None):
