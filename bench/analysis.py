@@ -8,8 +8,10 @@ NEXTSTEPS_BENCH_ANALYSIS_SQLITE=1 for .bench/analysis.sqlite3; --database-url fo
 --schools 50 --pupils-per-school 500, 25,000 pupils). Schools are added to the kept trust
 until it has N; a run with fewer times the first N. Every school has three academic years
 (this one and the two before) with three assessment points each, every pupil on roll in all
-three, a summary judgement in mathematics at every point (9 per pupil), and characteristics
-(disadvantaged, SEN K and E, EAL, looked after). Half the schools use a WTS/EXS/GDS scale,
+three, a summary judgement in mathematics at every point (9 per pupil), objective judgements
+(about 40 a pupil a year, on the twenty objectives of the pupil's year: three million rows at
+full size), a standardised maths test each summer, and characteristics (disadvantaged, SEN K
+and E, EAL, looked after). Half the schools use a WTS/EXS/GDS scale,
 half BLW/WTS/EXS/GDS, both subjects coded "maths", so the trust view reads both.
 
 Figures (milliseconds, median of --repeat runs, each beside its floor in the same run):
@@ -40,7 +42,7 @@ if os.environ.get("NEXTSTEPS_BENCH_ANALYSIS_SQLITE") == "1":
 else:
     DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nextsteps_bench_analysis"
 PREFIX = "Bench School "
-OBJECTIVES_PER_STAGE = 10
+OBJECTIVES_PER_STAGE = 20
 BATCH = 5000
 
 
@@ -240,7 +242,7 @@ def build(schools: int, pupils_per_school: int, seed: int = 1) -> None:
 
 
 def _judgements(school, subject, years, pupils, head, rng) -> None:
-    """Objective judgements: every pupil, every year, on the ten objectives of their year,
+    """Objective judgements: every pupil, every year, on the twenty objectives of their year,
     each climbing the ladder (not yet, developing, secure) in one to three dated steps through
     the year; the last is current. About 40 rows a pupil a year."""
     from nextsteps.assessment.models import CurrentJudgement, Judgement
