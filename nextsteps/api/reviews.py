@@ -38,7 +38,7 @@ def _week(value: str | None, field: str = "week") -> date:
 # Areas ----------------------------------------------------------------------------------------
 
 
-class AreaOut(Schema):
+class ReviewAreaOut(Schema):
     id: int
     school_id: int
     name: str
@@ -48,12 +48,12 @@ class AreaOut(Schema):
     version: int
 
 
-class AreaIn(Schema):
+class ReviewAreaIn(Schema):
     name: str = Field(..., max_length=100)
     description: str = Field("", max_length=300)
 
 
-class AreaPatch(Schema):
+class ReviewAreaPatch(Schema):
     version: int = Field(..., description="The version you read; a newer one on file gives 409")
     name: str | None = Field(None, max_length=100)
     description: str | None = Field(None, max_length=300)
@@ -62,7 +62,7 @@ class AreaPatch(Schema):
 
 
 @router.get(
-    "/schools/{school_id}/review-areas", response={200: list[AreaOut], **responses(403, 404)}
+    "/schools/{school_id}/review-areas", response={200: list[ReviewAreaOut], **responses(403, 404)}
 )
 def list_areas(request, school_id: int, include_retired: bool = True):
     """The school's review areas in the order the weekly screen shows them."""
@@ -74,9 +74,9 @@ def list_areas(request, school_id: int, include_retired: bool = True):
 
 
 @router.post(
-    "/schools/{school_id}/review-areas", response={201: AreaOut, **responses(403, 404, 422)}
+    "/schools/{school_id}/review-areas", response={201: ReviewAreaOut, **responses(403, 404, 422)}
 )
-def add_area(request, school_id: int, payload: AreaIn):
+def add_area(request, school_id: int, payload: ReviewAreaIn):
     """Add an area at the end of the list (permission manage_reviews)."""
     school = access.school_for_areas(caller(request), school_id, write=True)
     with acting(request):
@@ -84,8 +84,10 @@ def add_area(request, school_id: int, payload: AreaIn):
     return Status(201, area)
 
 
-@router.patch("/review-areas/{area_id}", response={200: AreaOut, **responses(403, 404, 409, 422)})
-def update_area(request, area_id: int, payload: AreaPatch):
+@router.patch(
+    "/review-areas/{area_id}", response={200: ReviewAreaOut, **responses(403, 404, 409, 422)}
+)
+def update_area(request, area_id: int, payload: ReviewAreaPatch):
     """Rename, describe, retire or restore an area, or move it (permission manage_reviews).
     Send the `version` you read."""
     area = access.area_for(caller(request), area_id, write=True)
@@ -108,7 +110,7 @@ def update_area(request, area_id: int, payload: AreaPatch):
 # Ratings for a class or group -----------------------------------------------------------------
 
 
-class CellOut(Schema):
+class WeeklyCellOut(Schema):
     area_id: int
     rating: RatingLetter | None
     comment: str
@@ -117,22 +119,22 @@ class CellOut(Schema):
     last_week_comment: str
 
 
-class SheetRowOut(Schema):
+class WeeklySheetRowOut(Schema):
     pupil_id: int
     first_name: str
     last_name: str
-    cells: list[CellOut]
+    cells: list[WeeklyCellOut]
 
 
-class SheetOut(Schema):
+class WeeklySheetOut(Schema):
     week: date
     school_id: int
-    areas: list[AreaOut]
-    rows: list[SheetRowOut]
+    areas: list[ReviewAreaOut]
+    rows: list[WeeklySheetRowOut]
     can_record: bool
 
 
-class WeekFilter(Schema):
+class WeeklyFilter(Schema):
     week: str | None = Field(None, description="The Monday, YYYY-MM-DD; default this week")
 
 
@@ -167,9 +169,9 @@ def _sheet(user, school, pupils, week) -> dict:
 
 
 @router.get(
-    "/classes/{class_id}/weekly-ratings", response={200: SheetOut, **responses(403, 404, 422)}
+    "/classes/{class_id}/weekly-ratings", response={200: WeeklySheetOut, **responses(403, 404, 422)}
 )
-def class_ratings(request, class_id: int, filters: Query[WeekFilter]):
+def class_ratings(request, class_id: int, filters: Query[WeeklyFilter]):
     """The weekly screen for a class: its students you may see who were in it that week, by
     the school's areas in use, with last week's rating beside this week's."""
     user = caller(request)
@@ -179,9 +181,9 @@ def class_ratings(request, class_id: int, filters: Query[WeekFilter]):
 
 
 @router.get(
-    "/groups/{group_id}/weekly-ratings", response={200: SheetOut, **responses(403, 404, 422)}
+    "/groups/{group_id}/weekly-ratings", response={200: WeeklySheetOut, **responses(403, 404, 422)}
 )
-def group_ratings(request, group_id: int, filters: Query[WeekFilter]):
+def group_ratings(request, group_id: int, filters: Query[WeeklyFilter]):
     """The weekly screen for a group: its members you may see who were on roll that week."""
     user = caller(request)
     group = access.group_for(user, group_id)
@@ -192,7 +194,7 @@ def group_ratings(request, group_id: int, filters: Query[WeekFilter]):
 # One rating -----------------------------------------------------------------------------------
 
 
-class RatingOut(Schema):
+class WeeklyRatingOut(Schema):
     pupil_id: int
     area_id: int
     area: str
@@ -205,7 +207,7 @@ class RatingOut(Schema):
     updated_at: datetime | None
 
 
-class RatingIn(Schema):
+class WeeklyRatingIn(Schema):
     area_id: int
     week: str = Field(..., description="The Monday of the week, YYYY-MM-DD")
     rating: RatingLetter | None = Field(..., description="null clears the cell (and its comment)")
@@ -215,9 +217,9 @@ class RatingIn(Schema):
     version: int = Field(..., ge=0, description="The version you read; 0 for an empty cell")
 
 
-class RatingConflictOut(ErrorOut):
+class WeeklyRatingConflictOut(ErrorOut):
     current_version: int = Field(..., description="0: the cell is empty now")
-    current: RatingOut
+    current: WeeklyRatingOut
 
 
 def _rating_out(pupil_id, area, week, rating: WeeklyRating | None, *, names=True) -> dict:
@@ -237,9 +239,9 @@ def _rating_out(pupil_id, area, week, rating: WeeklyRating | None, *, names=True
 
 @router.put(
     "/pupils/{pupil_id}/weekly-ratings",
-    response={200: RatingOut, 409: RatingConflictOut, **responses(403, 404, 422)},
+    response={200: WeeklyRatingOut, 409: WeeklyRatingConflictOut, **responses(403, 404, 422)},
 )
-def put_rating(request, pupil_id: int, payload: RatingIn):
+def put_rating(request, pupil_id: int, payload: WeeklyRatingIn):
     """Set or clear one rating (permission record_reviews at the area's school). Send the
     `version` you read (0 for an empty cell): if someone else has saved the cell since, nothing
     is written and the answer is 409 with what is stored now."""
@@ -276,16 +278,16 @@ def put_rating(request, pupil_id: int, payload: RatingIn):
     return _rating_out(pupil.pk, area, week, saved.rating)
 
 
-class HistoryFilter(Schema):
+class WeeklyHistoryFilter(Schema):
     since: str | None = Field(None, description="From the week of this Monday")
     until: str | None = Field(None, description="Up to the week of this Monday")
 
 
 @router.get(
     "/pupils/{pupil_id}/weekly-ratings",
-    response={200: list[RatingOut], **responses(403, 404, 422)},
+    response={200: list[WeeklyRatingOut], **responses(403, 404, 422)},
 )
-def pupil_ratings(request, pupil_id: int, filters: Query[HistoryFilter]):
+def pupil_ratings(request, pupil_id: int, filters: Query[WeeklyHistoryFilter]):
     """Every rating of the student you may read, oldest first: staff of their schools, and the
     provider that placed them (at the placement's centre, from the week it began)."""
     scope = access.history_scope(caller(request), pupil_id)
@@ -306,7 +308,7 @@ def pupil_ratings(request, pupil_id: int, filters: Query[HistoryFilter]):
 # Provider updates -----------------------------------------------------------------------------
 
 
-class ActionOut(Schema):
+class UpdateActionOut(Schema):
     title: str
     detail: str = ""
     review_date: str | None = None
@@ -334,10 +336,10 @@ class UpdateStudentOut(Schema):
     overall: Literal["falling", "rising", "steady", "mixed", "unknown"]
     overall_words: str
     ratings: list[UpdateRatingOut]
-    actions: list[ActionOut]
+    actions: list[UpdateActionOut]
 
 
-class DeliveryOut(Schema):
+class UpdateDeliveryOut(Schema):
     id: int
     recipient: str
     address: str
@@ -350,7 +352,7 @@ class DeliveryOut(Schema):
     error: str
 
 
-class UpdateListOut(Schema):
+class ProviderUpdateListOut(Schema):
     id: int
     school_id: int
     school: str
@@ -362,10 +364,10 @@ class UpdateListOut(Schema):
     students: int = Field(..., description="How many students the update is about")
 
 
-class UpdateOut(UpdateListOut):
+class ProviderUpdateOut(ProviderUpdateListOut):
     students_shown: list[UpdateStudentOut] = Field(..., description="The students you may see")
     hidden: int = Field(..., description="Students no longer placed with you, not shown")
-    deliveries: list[DeliveryOut] = Field(..., description="Only for the school's leaders")
+    deliveries: list[UpdateDeliveryOut] = Field(..., description="Only for the school's leaders")
 
 
 def _update_head(update) -> dict:
@@ -382,14 +384,14 @@ def _update_head(update) -> dict:
     }
 
 
-class UpdateFilters(Schema):
+class ProviderUpdateFilters(Schema):
     school_id: int | None = None
     provider_id: int | None = None
     week: str | None = Field(None, description="The Monday, YYYY-MM-DD")
 
 
-@router.get("/provider-updates", response={200: list[UpdateListOut], **responses(422)})
-def list_updates(request, filters: Query[UpdateFilters]):
+@router.get("/provider-updates", response={200: list[ProviderUpdateListOut], **responses(422)})
+def list_updates(request, filters: Query[ProviderUpdateFilters]):
     """The weekly updates you may read, newest first: your provider's, and every update of the
     schools where you manage reviews."""
     queryset = access.updates_visible_to(caller(request)).select_related("school", "provider")
@@ -403,7 +405,7 @@ def list_updates(request, filters: Query[UpdateFilters]):
     return [_update_head(update) for update in ordered]
 
 
-@router.get("/provider-updates/{update_id}", response={200: UpdateOut, **responses(404)})
+@router.get("/provider-updates/{update_id}", response={200: ProviderUpdateOut, **responses(404)})
 def get_update(request, update_id: int):
     """One update as it was made: the students you may see in it (providers: those still
     placed with you), and for the school's leaders who it was emailed to and how that went."""
@@ -411,6 +413,7 @@ def get_update(request, update_id: int):
     update = access.update_for(user, update_id)
     shown = access.shown_pupil_ids(user, update)
     students = [s for s in update.summary["students"] if s["pupil_id"] in shown]
+    access.log_action_plan_reads(user, students, update.school)
     managing = access.manages(user, update.school_id)
     return {
         **_update_head(update),
@@ -420,32 +423,32 @@ def get_update(request, update_id: int):
     }
 
 
-class RecipientOut(Schema):
+class UpdateRecipientOut(Schema):
     name: str
     address: str
 
 
-class PreviewOut(Schema):
+class UpdatePreviewOut(Schema):
     school_id: int
     provider_id: int
     week: date
     due_at: datetime
     made_update_id: int | None = Field(..., description="The update already made, if any")
     emailed: bool = Field(..., description="false: the school shows updates in NextSteps only")
-    recipients: list[RecipientOut]
+    recipients: list[UpdateRecipientOut]
     students: list[UpdateStudentOut]
 
 
-class PreviewFilters(Schema):
+class UpdatePreviewFilters(Schema):
     provider_id: int
     week: str | None = Field(None, description="The Monday, YYYY-MM-DD; default this week")
 
 
 @router.get(
     "/schools/{school_id}/provider-updates/preview",
-    response={200: PreviewOut, **responses(403, 404, 422)},
+    response={200: UpdatePreviewOut, **responses(403, 404, 422)},
 )
-def preview_update(request, school_id: int, filters: Query[PreviewFilters]):
+def preview_update(request, school_id: int, filters: Query[UpdatePreviewFilters]):
     """What a provider's update for the week says now (permission manage_reviews)."""
     school = access.school_for_updates(caller(request), school_id)
     if not Placement.objects.filter(school=school, provider_id=filters.provider_id).exists():
@@ -454,6 +457,7 @@ def preview_update(request, school_id: int, filters: Query[PreviewFilters]):
     week = _week(filters.week)
     summary = updates.build_summary(school, provider, week)
     made = school.provider_updates.filter(provider=provider, week=week).first()
+    access.log_action_plan_reads(caller(request), summary["students"], school)
     return {
         "school_id": school.pk,
         "provider_id": provider.pk,
@@ -468,11 +472,11 @@ def preview_update(request, school_id: int, filters: Query[PreviewFilters]):
     }
 
 
-class SendIn(Schema):
+class UpdateSendIn(Schema):
     week: str = Field(..., description="The Monday of the week to send, YYYY-MM-DD")
 
 
-class SendOut(Schema):
+class UpdateSendOut(Schema):
     week: date
     made: list[int] = Field(..., description="Updates made by this call")
     already_made: list[int]
@@ -481,9 +485,9 @@ class SendOut(Schema):
 
 @router.post(
     "/schools/{school_id}/provider-updates/send",
-    response={202: SendOut, **responses(403, 404, 422)},
+    response={202: UpdateSendOut, **responses(403, 404, 422)},
 )
-def send_updates(request, school_id: int, payload: SendIn):
+def send_updates(request, school_id: int, payload: UpdateSendIn):
     """Make the week's updates now, even before they are due, and queue their emails
     (permission manage_reviews). Updates already made are not made or sent again."""
     user = caller(request)
@@ -504,7 +508,7 @@ def send_updates(request, school_id: int, payload: SendIn):
 
 @router.post(
     "/update-deliveries/{delivery_id}/send-again",
-    response={200: DeliveryOut, **responses(403, 404, 422)},
+    response={200: UpdateDeliveryOut, **responses(403, 404, 422)},
 )
 def send_again(request, delivery_id: int):
     """Send again an email that may not have arrived, or that was given up on (permission

@@ -15,6 +15,8 @@ Built on nextsteps.schools.policy; something outside the user's scope is "not fo
 - Provider updates: staff of the provider see their own organisation's; an update only shows
   the students they may still see (placements that have ended drop out). Holders of
   "manage_reviews" at the school preview, read and send its updates and see who each went to.
+  Updates carry students' open action plans (support plans): every time a page or the API
+  shows them, the read is audit-logged per student.
 """
 
 from dataclasses import dataclass, field
@@ -213,3 +215,13 @@ def delivery_for(user, pk) -> UpdateDelivery:
     if delivery is None:
         raise Http404
     return delivery
+
+
+def log_action_plan_reads(user, students, school) -> None:
+    """Audit-log that `user` was shown the open action plans of these students (dicts of an
+    update's summary) in a weekly update."""
+    from nextsteps.audit.services import record_read
+
+    ids = [s["pupil_id"] for s in students if s.get("actions")]
+    for pupil in Pupil.objects.filter(pk__in=ids):
+        record_read(user, pupil, "Action plans in a weekly provider update", school=school)

@@ -127,10 +127,37 @@ def recorded_any(school, week: date) -> bool:
     return WeeklyRating.objects.filter(area__school=school, week=week).exists()
 
 
-def open_actions(pupil_ids) -> dict[int, list[dict]]:
-    """Each student's open actions (from their open support and action plans), as
-    {"title", "detail", "review_date"} dicts. Empty until the support plans are in place."""
-    return {}
+def open_actions(school, pupil_ids) -> dict[int, list[dict]]:
+    """Each student's open action plans at `school` (the plan put in place when progress
+    deteriorates), as {"title", "detail", "review_date"}: the plan's title, the targets in it
+    still being worked on, and when it is next reviewed. Other kinds of plan (EHC plans, IEPs)
+    stay out of provider updates. Two queries."""
+    from nextsteps.support.models import Plan, PlanTarget, TargetStatus
+    from nextsteps.support.queries import open_plans_for
+
+    plans = [
+        plan
+        for found in open_plans_for(pupil_ids, kinds=[Plan.Kind.ACTION_PLAN]).values()
+        for plan in found
+        if plan.school_id == school.pk
+    ]
+    targets: dict[int, list[str]] = {}
+    for target in PlanTarget.objects.filter(
+        plan__in=plans, status__in=[TargetStatus.NOT_STARTED, TargetStatus.WORKING]
+    ).order_by("plan_id", "position", "id"):
+        targets.setdefault(target.plan_id, []).append(
+            f"{target.specific} (by {long_date(target.target_date)})"
+        )
+    out: dict[int, list[dict]] = {}
+    for plan in plans:
+        out.setdefault(plan.pupil_id, []).append(
+            {
+                "title": plan.title,
+                "detail": "; ".join(targets.get(plan.pk, [])),
+                "review_date": _iso(plan.review_date),
+            }
+        )
+    return out
 
 
 def _iso(day) -> str | None:
@@ -168,7 +195,7 @@ def build_summary(school, provider, week: date, *, window: int = trend.WINDOW) -
         .order_by("start_date")
         .values_list("pupil_id", "year_group__name")
     )
-    actions = open_actions(list(pupils))
+    actions = open_actions(school, list(pupils))
     students = []
     for pupil_id, (pupil, placement) in pupils.items():
         rows, by_week = [], [[] for _ in weeks]
@@ -260,9 +287,16 @@ def present(summary: dict, pupil_ids=None) -> list[dict]:
             }
             for row in student["ratings"]
         ]
+        actions = [
+            {**a, "review_words": long_date(date.fromisoformat(a["review_date"]))}
+            if a.get("review_date")
+            else a
+            for a in student["actions"]
+        ]
         out.append(
             {
                 **student,
+                "actions": actions,
                 "ratings": rows,
                 "overall_label": trend.LABELS[student["overall"]],
                 "overall_symbol": trend.SYMBOLS[student["overall"]],

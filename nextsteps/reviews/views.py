@@ -464,12 +464,14 @@ def update_detail(request, pk):
     shown = access.shown_pupil_ids(user, update)
     managing = access.manages(user, update.school_id)
     deliveries = list(update.deliveries.order_by("address")) if managing else []
+    students = updates.present(update.summary, shown)
+    access.log_action_plan_reads(user, students, update.school)
     return render(
         request,
         "reviews/update.html",
         {
             "update": update,
-            "students": updates.present(update.summary, shown),
+            "students": students,
             "hidden": len(update.pupil_ids) - len(shown),
             "managing": managing,
             "deliveries": deliveries,
@@ -489,6 +491,7 @@ def preview(request, school_pk, provider_pk):
     week = _week_from(request.GET.get("week"))
     summary = updates.build_summary(school, provider, week)
     made = school.provider_updates.filter(provider=provider, week=week).first()
+    access.log_action_plan_reads(user, summary["students"], school)
     return render(
         request,
         "reviews/preview.html",

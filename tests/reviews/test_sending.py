@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from nextsteps.reviews import sending, updates
 from nextsteps.reviews.models import ProviderUpdate, UpdateDelivery
@@ -255,3 +256,42 @@ def test_the_command_and_the_worker_send_what_is_due(cast, rated, smtp_server, s
     assert result.return_value["sent"] == 0 and len(smtp_server.messages) == sent
     with pytest.raises(CommandError, match="not a Monday"):
         call_command("reviews", "send-updates", "--week", "2026-11-18")
+
+
+def test_open_action_plans_go_with_the_update_and_reading_them_is_logged(
+    cast, rated, smtp_server, client
+):
+    from nextsteps.audit.models import AuditEvent
+    from nextsteps.support.models import PlanTarget
+    from nextsteps.support.services import open_action_plan
+
+    plan = open_action_plan(
+        cast.priya,
+        school=cast.hub,
+        owner=cast.ap_head,
+        review_date=rated.week + timedelta(days=11),
+        title="Engagement action plan",
+        reason="Engagement Red after three weeks falling",
+    )
+    # no service writes plan targets yet; the plan's owner would add this one
+    PlanTarget.objects.create(
+        plan=plan,
+        specific="Stay in every morning session",
+        measure="5 of 5 sessions a week",
+        target_date=rated.week + timedelta(days=25),
+    )
+    sending.run(now=friday(rated))
+    (message,) = to(smtp_server, "provider@example.org")
+    text, html = bodies(smtp_server, message)
+    for body in (text, html):
+        assert "Engagement action plan" in body and "Stay in every morning session" in body
+    assert "Engagement Red after three weeks" not in text  # the plan's reasons stay at the hub
+    (south,) = to(smtp_server, "other_provider@example.org")
+    assert "Open actions" not in bodies(smtp_server, south)[0]
+
+    update = ProviderUpdate.objects.get(provider=cast.north)
+    client.force_login(cast.provider, backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get(reverse("reviews:update", args=[update.pk]))
+    assert "Stay in every morning session" in page.content.decode()
+    read = AuditEvent.objects.get(action="read", actor=cast.provider)
+    assert read.pupil_id == cast.priya.pk and "Action plans" in read.what
