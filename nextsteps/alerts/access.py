@@ -102,7 +102,7 @@ def alert_for(user, pk) -> Alert:
     """An alert the user may see, else Http404."""
     alert = (
         alerts_visible_to(user)
-        .select_related("school", "pupil", "opened_by", "closed_by", "run")
+        .select_related("school", "pupil", "opened_by", "closed_by", "run", "plan__owner")
         .filter(pk=pk)
         .first()
     )
@@ -111,15 +111,10 @@ def alert_for(user, pk) -> Alert:
     return alert
 
 
-def plan_owner_id(alert):
-    plan = getattr(alert, "plan", None)
-    return getattr(plan, "owner_id", None) if plan is not None else None
-
-
 def can_close(user, alert) -> bool:
     return user.is_superuser or (
         policy.can(user, MANAGE, alert.school_id)
-        or (plan_owner_id(alert) is not None and plan_owner_id(alert) == user.pk)
+        or (alert.plan is not None and alert.plan.owner_id == user.pk)
     )
 
 

@@ -107,6 +107,14 @@ class Alert(models.Model):
     cleared_at = models.DateTimeField(
         null=True, blank=True, help_text="When the sweep last found the condition no longer held"
     )
+    plan = models.ForeignKey(
+        "support.Plan",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alerts",
+        help_text="The action plan opened when the alert was raised",
+    )
     plan_note = models.CharField(
         max_length=300, blank=True, help_text="Why no action plan was opened, if none was"
     )

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Prefetch
 
 from . import access, rules
-from .models import Alert, Notice, SweepRun
+from .models import Notice, SweepRun
 
 STATUSES = {"open": "Open", "closed": "Closed", "all": "All"}
 
@@ -37,7 +37,7 @@ def alerts_for(user, filters: Filters):
     if filters.mine:
         alerts = alerts.filter(Exists(mine))
     return (
-        alerts.select_related("school", "pupil", *_plan_related())
+        alerts.select_related("school", "pupil", "plan__owner")
         .annotate(
             told_me=Exists(mine),
             unread=Exists(unread),
@@ -45,10 +45,6 @@ def alerts_for(user, filters: Filters):
         )
         .order_by("-opened_at", "-id")
     )
-
-
-def _plan_related() -> list[str]:
-    return ["plan__owner"] if any(f.name == "plan" for f in Alert._meta.get_fields()) else []
 
 
 def notices_of(alert):

@@ -87,16 +87,9 @@ def _attach_plan(alert, finding, owner, review_date) -> None:
         )
         Alert.objects.filter(pk=alert.pk).update(plan_note=alert.plan_note)
         return
-    try:
-        from nextsteps.support import services as support
-    except ImportError:
-        support = None
-    opener = getattr(support, "open_action_plan", None)
-    if opener is None:  # the support app is not there yet
-        alert.plan_note = "Action plans are not available yet."
-        Alert.objects.filter(pk=alert.pk).update(plan_note=alert.plan_note)
-        return
-    plan = opener(
+    from nextsteps.support.services import open_action_plan
+
+    plan = open_action_plan(
         alert.pupil,
         school=alert.school,
         owner=owner,

@@ -64,7 +64,7 @@ def _detail_context(user, alert, form=None, conflict=None):
     return {
         "alert": alert,
         "notices": queries.notices_of(alert),
-        "plan": getattr(alert, "plan", None),
+        "plan": alert.plan,
         "can_close": alert.is_open and access.can_close(user, alert),
         "form": form or CloseForm(initial={"version": alert.version}),
         "conflict": conflict,

@@ -57,6 +57,42 @@ def test_four_weeks_raise_one_alert_with_its_evidence_and_tell_the_provider(hub,
     assert "Red in the week of" in body and "Placing provider (Northgate Academy)" in body
 
 
+def test_an_action_plan_is_opened_with_an_owner_and_a_review_date(hub):
+    rate(hub.priya, hub.engagement, "GAAAR")
+    sweep(hub.hub, send=False)
+    alert = Alert.objects.select_related("plan").get()
+    plan = alert.plan
+    # the hub has no inclusion manager: its head owns the plan, and is told so
+    assert (plan.kind, plan.owner, plan.pupil, plan.school) == (
+        "action_plan",
+        hub.ap_head,
+        hub.priya,
+        hub.hub,
+    )
+    assert plan.review_date == timezone.localdate() + timedelta(days=14)
+    assert plan.opened_by is None and plan.status == "open"
+    assert plan.title.startswith("Action plan: weekly progress deteriorating, Engagement")
+    assert "Red in the week of" in plan.reason
+    assert alert.notices.filter(
+        user=hub.ap_head, channel="in_app", why="Owns the action plan"
+    ).exists()
+    # the owner closes the alert; the plan carries on under the support pages
+    services.close_alert(alert, outcome="Plan agreed", expected_version=1, by=hub.ap_head)
+    plan.refresh_from_db()
+    assert plan.status == "open"
+
+
+def test_a_school_without_the_owners_role_gets_the_alert_and_a_note(hub):
+    from nextsteps.schools.models import Role
+
+    Role.objects.filter(school=hub.hub).delete()
+    rate(hub.priya, hub.engagement, "GAAAR")
+    sweep(hub.hub, send=False)
+    alert = Alert.objects.get()
+    assert alert.plan is None and "No action plan was opened" in alert.plan_note
+    assert alert.notices.filter(user=hub.provider).exists()
+
+
 def test_repeated_runs_raise_and_send_nothing_twice(hub, smtp_server):
     rate(hub.priya, hub.engagement, "GAAAAR")
     first = sweep(hub.hub)

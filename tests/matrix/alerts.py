@@ -8,15 +8,6 @@ from django.utils import timezone
 from nextsteps.alerts import rules, services
 from nextsteps.alerts.detect import Finding
 
-
-def plan_owner() -> set:
-    try:
-        from nextsteps.support.services import open_action_plan  # noqa: F401
-    except ImportError:
-        return set()
-    return {"teacher"}
-
-
 SENIOR = {"head", "leader", "senco"}
 STAFF = SENIOR | {"teacher", "other_teacher", "ta", "trust_staff", "ap_head"}
 
@@ -27,8 +18,8 @@ ROUTES = {
         "get",
         SENIOR | {"teacher", "ta", "trust_staff"},
     ),
-    # senior staff, and the owner of the action plan (the class teacher) once there is one
-    "alerts:close": (lambda c: [c.amara_alert.pk], "post", SENIOR | plan_owner()),
+    # senior staff, and the owner of the action plan (the class teacher)
+    "alerts:close": (lambda c: [c.amara_alert.pk], "post", SENIOR | {"teacher"}),
     "alerts:rules": (lambda c: [], "get", STAFF),
     "alerts:run": (lambda c: [c.school.pk], "post", SENIOR),
 }
