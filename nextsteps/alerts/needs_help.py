@@ -37,11 +37,11 @@ def weekly_deterioration(ctx) -> dict:
         if run.length < HELP_WEEKS:
             continue
         area = areas[item.area_id]
-        path = " → ".join(rules.NAMES[r] for _, r in (run.before, *run.weeks))
         out[item.pupil_id].append(
             Reason(
                 "weekly_deterioration",
-                f"Weekly review: {area.name} deteriorating for {run.length} weeks ({path}).",
+                f"Weekly review: {area.name} deteriorating for {run.length} weeks "
+                f"({rules.path(run)}).",
                 area.name,
             )
         )

@@ -263,10 +263,20 @@ def newest_first_from_masks(red: int, amber: int, green: int) -> Iterator[tuple[
         rated ^= bit
 
 
+def path(run: Run) -> str:
+    """The ratings of a run in short, repeats counted: "Green → Amber ×3 → Red"."""
+    steps = []
+    for _, rating in (run.before, *run.weeks):
+        if steps and steps[-1][0] == rating:
+            steps[-1][1] += 1
+        else:
+            steps.append([rating, 1])
+    return " → ".join(NAMES[r] + (f" ×{n}" if n > 1 else "") for r, n in steps)
+
+
 def describe_run(run: Run, area: str, weeks: int, week_label) -> tuple[str, list[str]]:
     """A one-line summary and the evidence in sentences. `week_label(index)` names a week."""
-    path = " → ".join(NAMES[r] for _, r in (run.before, *run.weeks))
-    summary = f"{area}: deteriorating for {run.length} weeks ({path})"
+    summary = f"{area}: deteriorating for {run.length} weeks ({path(run)})"
     rated = (run.before, *run.weeks)
     dated = [(i, f"{NAMES[r]} in the week of {week_label(i)}.") for i, r in rated]
     dated += [(i, f"No rating in the week of {week_label(i)} (skipped).") for i in run.skipped()]

@@ -247,13 +247,23 @@ def sweep(schools, *, today: date, run: SweepRun | None = None) -> dict:
     return {"found": found, "raised": raised}
 
 
-def run(school=None, *, trigger: str = "command", today: date | None = None, send: bool = True):
-    """One sweep of `school` (or of every school), then the e-mail outbox; recorded as a
-    SweepRun. Safe to repeat and to interrupt: see the module docstring."""
+def run(
+    school=None,
+    *,
+    schools=None,
+    trigger: str = "command",
+    today: date | None = None,
+    send: bool = True,
+):
+    """One sweep of `school` (or of `schools`, or of every school), then the e-mail outbox;
+    recorded as a SweepRun. Safe to repeat and to interrupt: see the module docstring."""
     today = today or timezone.localdate()
     record = SweepRun.objects.create(school=school, trigger=trigger[:20], started_at=timezone.now())
     try:
-        schools = [school] if school is not None else list(School.objects.order_by("pk"))
+        if school is not None:
+            schools = [school]
+        elif schools is None:
+            schools = list(School.objects.order_by("pk"))
         result = sweep(schools, today=today, run=record)
         sent = failed = 0
         problem = ""

@@ -32,9 +32,7 @@ def test_four_weeks_raise_one_alert_with_its_evidence_and_tell_the_provider(hub,
     assert (alert.school, alert.pupil, alert.rule) == (hub.hub, hub.priya, "rag_deteriorating")
     assert alert.condition == f"rag_deteriorating:area:{hub.engagement.pk}"
     assert alert.episode == f"from:{(this_monday() - 4 * WEEK).isoformat()}"
-    assert alert.summary == (
-        "Engagement: deteriorating for 4 weeks (Green → Amber → Amber → Amber → Red)"
-    )
+    assert alert.summary == ("Engagement: deteriorating for 4 weeks (Green → Amber ×3 → Red)")
     assert alert.lines[-1] == (
         "4 weeks of deterioration in Engagement: more than the 3 the school allows."
     )

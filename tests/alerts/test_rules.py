@@ -115,7 +115,7 @@ def test_masks_give_the_weeks_newest_first():
 def test_the_evidence_in_words_is_in_week_order():
     found = run_of("GAA-AR")
     summary, lines = rules.describe_run(found, "Engagement", 3, lambda i: f"week {i}")
-    assert summary == "Engagement: deteriorating for 4 weeks (Green → Amber → Amber → Amber → Red)"
+    assert summary == "Engagement: deteriorating for 4 weeks (Green → Amber ×3 → Red)"
     assert lines == [
         "Green in the week of week 0.",
         "Amber in the week of week 1.",

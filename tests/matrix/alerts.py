@@ -43,7 +43,7 @@ def example_alerts(cast) -> dict:
         rule=rules.RAG,
         condition=f"{rules.RAG}:area:1",
         episode="from:2026-01-05",
-        summary="Engagement: deteriorating for 4 weeks (Green → Amber → Amber → Red → Red)",
+        summary="Engagement: deteriorating for 4 weeks (Green → Amber ×2 → Red ×2)",
         lines=["Red in the week of 26 Jan 2026."],
     )
     (first,) = services.raise_findings([amara], schools=[cast.school], today=today)
