@@ -27,6 +27,10 @@ class Segment:
     count: int
 
     @property
+    def name(self) -> str:
+        return NAMES[self.letter]
+
+    @property
     def text_x(self):
         return self.x + self.width // 2
 

@@ -23,7 +23,7 @@ LABELS = {
     RISING: "Rising",
     STEADY: "Steady",
     MIXED: "Up and down",
-    UNKNOWN: "Not enough ratings",
+    UNKNOWN: "Too soon to tell",
 }
 # A sign as well as a word, so the trend never rests on colour.
 SYMBOLS = {FALLING: "↓", RISING: "↑", STEADY: "→", MIXED: "↕", UNKNOWN: "·"}
@@ -89,7 +89,7 @@ def area_trend(ratings: list[str | None], window: int = WINDOW) -> Trend:
     recent = list(ratings)[-window:]
     direction, span, rated = _direction([RANK.get(r) if r else None for r in recent])
     if direction == UNKNOWN:
-        return Trend(UNKNOWN, span, "Not enough weeks rated to see a trend")
+        return Trend(UNKNOWN, span, "Fewer than two weeks rated")
     first = NAMES[recent[rated[0][0]]]
     last = NAMES[recent[rated[-1][0]]]
     if direction == FALLING:
@@ -115,7 +115,7 @@ def overall_trend(weeks: list[list[str | None]], window: int = WINDOW) -> Trend:
     recent = list(weeks)[-window:]
     direction, span, _ = _direction([average_rank(week) for week in recent])
     words = {
-        UNKNOWN: "Not enough weeks rated to see a trend",
+        UNKNOWN: "Fewer than two weeks rated",
         FALLING: f"Lower over {_weeks(span)}",
         RISING: f"Higher over {_weeks(span)}",
         STEADY: f"Steady for {_weeks(span)}",

@@ -95,7 +95,7 @@ def test_change_against_last_week():
         (["G", "R", "G", "A"], trend.MIXED, "Up and down over 4 weeks, Amber most recently"),
         ([None, None, "G", "A"], trend.FALLING, "Down from Green to Amber over 2 weeks"),
         (["G", None, None, "R"], trend.FALLING, "Down from Green to Red over 4 weeks"),
-        ([None, None, None, "G"], trend.UNKNOWN, "Not enough weeks rated to see a trend"),
+        ([None, None, None, "G"], trend.UNKNOWN, "Fewer than two weeks rated"),
         # only the last four weeks count: the rise five weeks ago is forgotten
         (["R", "G", "G", "G", "G"], trend.STEADY, "Green for 4 weeks"),
     ],

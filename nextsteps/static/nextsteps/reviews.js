@@ -265,7 +265,7 @@
     if (isCell(el) && canRecord && (el === active || pointerType === "touch")) cycle(el);
     moveTo(el);
   });
-  document.querySelectorAll("[data-comment]").forEach(function (button) {
+  document.querySelectorAll("[data-open-comment]").forEach(function (button) {
     button.addEventListener("click", function () { openComment(isCell(active) ? active : at(0, 0)); });
   });
   window.addEventListener("beforeunload", function (event) {
