@@ -43,7 +43,7 @@ def _number(value) -> float | None:
     return float(value)
 
 
-class MemberOut(Schema):
+class InterventionMemberOut(Schema):
     pupil_id: int
     first_name: str
     last_name: str
@@ -75,7 +75,7 @@ class InterventionOut(Schema):
     strand_id: int | None
     definition_id: int | None
     review_area_id: int | None
-    members: list[MemberOut] = Field(..., description="Only the pupils you may see")
+    members: list[InterventionMemberOut] = Field(..., description="Only the pupils you may see")
     other_members: int = Field(..., description="Members you may not see")
     version: int
 
@@ -406,7 +406,7 @@ def _default_joined(item) -> date:
 
 @router.post(
     "/interventions/{intervention_id}/members",
-    response={201: list[MemberOut], **responses(403, 404, 422)},
+    response={201: list[InterventionMemberOut], **responses(403, 404, 422)},
 )
 def add_members(request, intervention_id: int, payload: MembersIn):
     """Add pupils (permission manage_interventions); all or nothing. Answers the members you
