@@ -395,9 +395,10 @@ def quiet(school, pupils, today: date, weeks: int) -> list[Finding]:
             last[pupil_id] = max(last.get(pupil_id, day), day)
     out = []
     for pupil_id, reasons in sorted(found.items()):
-        if pupil_id not in started or started[pupil_id] > since:
-            continue
         seen = last.get(pupil_id)
+        # help.quiet counts back from the clock; the sweep's day decides (the demo, catch-up)
+        if pupil_id not in started or started[pupil_id] > since or (seen and seen >= since):
+            continue
         out.append(
             Finding(
                 school_id=school.pk,

@@ -110,7 +110,6 @@ def raise_alert(
     told: list[Recipient],
     owner,
     settings: dict,
-    today: date,
     run: SweepRun | None = None,
     opened_by=None,
 ):
@@ -139,7 +138,9 @@ def raise_alert(
         except IntegrityError:
             return None
         if rule["action_plan"]:
-            _attach_plan(alert, finding, owner, today + timedelta(days=rule["review_days"]))
+            # the plan starts the day it is opened, whatever day the sweep judged
+            review = timezone.localdate() + timedelta(days=rule["review_days"])
+            _attach_plan(alert, finding, owner, review)
             if owner is not None and f"user:{owner.pk}" not in {r.key for r in told}:
                 told = [*told, Recipient(IN_APP, "Owns the action plan", user=owner)]
         Notice.objects.bulk_create(
@@ -218,7 +219,6 @@ def raise_findings(findings, *, schools, today: date, settings=None, run=None) -
                 told=people.told(finding.rule, finding.pupil_id, rule["email"]),
                 owner=owner,
                 settings=settings[school_id],
-                today=today,
                 run=run,
             )
             if alert is not None:
