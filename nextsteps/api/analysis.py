@@ -197,6 +197,94 @@ def transition(request, query: Query[TransitionQuery]):
     }
 
 
+class TrendOut(Schema):
+    point_id: int
+    label: str
+    judged: int
+    expected: int = Field(..., description="At or above expected")
+    percent: int | None
+
+
+class GapOut(Schema):
+    point_id: int
+    label: str
+    disadvantaged: int | None
+    disadvantaged_percent: int | None
+    others: int | None
+    others_percent: int | None
+    gap: int | None = Field(..., description="Others minus disadvantaged, percentage points")
+    small: bool
+
+
+class TargetRowOut(Schema):
+    status: str
+    label: str
+    count: int
+    percent: int | None
+
+
+class ProgressOut(Schema):
+    anonymised: bool
+    trend: list[TrendOut] = Field(
+        ..., description="The same point of each year for the class's or year group's year"
+    )
+    gap: list[GapOut]
+    against_target: list[TargetRowOut] | None = Field(
+        ..., description="On track, at risk, off track...; not for governors"
+    )
+
+
+@router.get("/analysis/progress", response={200: ProgressOut, **responses(403, 404, 422)})
+def progress(request, query: Query[FigureQuery]):
+    """The progress page's figures at a point: each year's cohort at the same point (a class or
+    year group), the disadvantaged gap over time, and progress against target (staff only).
+    Governors: the gap's groups of fewer than 5 pupils have no figures."""
+    from nextsteps.analysis.views import _position, _trend_pupils
+
+    user = caller(request)
+    scope = _scope(user, query)
+    subject, point = _subject_point(scope, query.subject_id, query.point_id)
+    school = scope.school
+    trend = []
+    if scope.kind in ("year_group", "class"):
+        stage = scope.target.stage if scope.kind == "year_group" else scope.target.year_group.stage
+        same = figures.points_of(school, _position(point))
+        trend = [
+            {
+                "point_id": t["point"].pk,
+                "label": t["label"],
+                "judged": t["judged"],
+                "expected": t["expected"],
+                "percent": t["percent"],
+            }
+            for t in figures.trend(_trend_pupils(scope), subject, same, stage)
+        ]
+    gap = []
+    for g in figures.disadvantaged_gap(
+        _trend_pupils(scope), subject, figures.points_of(school), school
+    ):
+        hide = scope.anonymised and g["small"]
+        gap.append(
+            {
+                "point_id": g["point"].pk,
+                "label": g["label"],
+                "disadvantaged": None if hide else g["disadvantaged"],
+                "disadvantaged_percent": None if hide else g["disadvantaged_percent"],
+                "others": g["others"],
+                "others_percent": g["others_percent"],
+                "gap": None if hide else g["gap"],
+                "small": g["small"],
+            }
+        )
+    target = None
+    if not scope.anonymised:
+        result = figures.against_target(scope.cohort(point), subject, point)
+        target = [
+            {k: row[k] for k in ("status", "label", "count", "percent")} for row in result["rows"]
+        ]
+    return {"anonymised": scope.anonymised, "trend": trend, "gap": gap, "against_target": target}
+
+
 class TrustQuery(Schema):
     subject_code: str
     start_year: int

@@ -171,6 +171,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", f"{P}/analysis/help"): Access(CLASS_READERS),
     ("GET", f"{P}/analysis/attainment"): Access(CLASS_READERS | {K.GOVERNOR}),
     ("GET", f"{P}/analysis/transition"): Access(CLASS_READERS | {K.GOVERNOR}),
+    ("GET", f"{P}/analysis/progress"): Access(CLASS_READERS | {K.GOVERNOR}),
     ("GET", f"{P}/trusts/{{trust_id}}/attainment"): Access(frozenset({K.TRUST_STAFF})),
 }
 

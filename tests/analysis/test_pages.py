@@ -132,3 +132,25 @@ def test_governors_see_tests_beside_teacher_judgement_as_counts_only(cast, oak_m
     staff = login(cast.head).get(url, _query(oak_maths)).content.decode()
     assert "5 pupils compared; 2 agree (40%)" in staff
     assert "Quillfeather" in staff  # staff see who disagrees
+
+
+def test_the_progress_figures_from_the_api_match_the_page(cast, oak_maths, login):
+    client = login(cast.head)
+    figure = {"subject_id": oak_maths.subject.pk, "point_id": oak_maths.point.pk}
+    api = client.get("/api/v1/analysis/progress", {**figure, "year_group_id": cast.y3.pk})
+    assert api.status_code == 200
+    body = api.json()
+    assert not body["anonymised"]
+    this_point = next(t for t in body["trend"] if t["point_id"] == oak_maths.point.pk)
+    # 3 Oak is Year 3: EXS, EXS and GDS of 5 judged are at or above expected
+    assert (this_point["judged"], this_point["expected"], this_point["percent"]) == (5, 3, 60)
+    statuses = {row["status"] for row in body["against_target"]}
+    assert {"on_track", "off_track"} <= statuses
+    governor = login(cast.governor).get(
+        "/api/v1/analysis/progress", {**figure, "school_id": cast.school.pk}
+    )
+    assert governor.status_code == 200
+    anonymous = governor.json()
+    assert anonymous["anonymised"] and anonymous["against_target"] is None
+    gap = next(g for g in anonymous["gap"] if g["point_id"] == oak_maths.point.pk)
+    assert gap["small"] and gap["disadvantaged"] is None  # Amara alone

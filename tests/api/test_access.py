@@ -795,6 +795,13 @@ CASES += [
     ),
     Case(
         "GET",
+        "/analysis/progress?class_id={oak}&subject_id={maths}&point_id={point}",
+        "teacher",
+        200,
+        {"other_teacher": 404, "governor": 403, "parent": 404, "pupil": 404, "ap_head": 404},
+    ),
+    Case(
+        "GET",
         "/trusts/{trust}/attainment?subject_code=maths&start_year=2000",
         "trust_staff",
         200,
