@@ -338,18 +338,20 @@ def record_review(
     family_views: str = "",
     progress: dict | None = None,
     by=None,
+    today: date | None = None,
 ) -> PlanReview:
     """Record a review of an open plan: when it was held (not in the future, not before the
     plan started), the outcome, how each target went (`progress`: target id -> (status, note);
     each target's status becomes the one given), and either the next review date (after the
     meeting) or, with the outcome "close", the plan closes on the day of the review. Refuses
-    with ConflictError if the plan changed since `expected_version`; writes all or nothing."""
+    with ConflictError if the plan changed since `expected_version`; writes all or nothing.
+    `today` is for the demo, which builds history as of its own date."""
     current = _locked(Plan, plan.pk, expected_version)
     if not current.is_open:
         raise ValidationError({"outcome": "The plan is closed; reopen it to review it."})
     if outcome not in PlanReview.Outcome.values:
         raise ValidationError({"outcome": "Choose the outcome of the review."})
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     if held_on is None:
         raise ValidationError({"held_on": "Give the date of the review."})
     if held_on > today:
