@@ -798,7 +798,7 @@ CASES += [
         "/analysis/progress?class_id={oak}&subject_id={maths}&point_id={point}",
         "teacher",
         200,
-        {"other_teacher": 404, "governor": 403, "parent": 404, "pupil": 404, "ap_head": 404},
+        {"other_teacher": 404, "governor": 404, "parent": 404, "pupil": 404, "ap_head": 404},
     ),
     Case(
         "GET",
