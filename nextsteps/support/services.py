@@ -11,7 +11,7 @@ SEN status itself is the pupil's "sen" characteristic (schools.services.set_char
 `change_sen_status` is the register's way in to it."""
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -284,7 +284,7 @@ def _check_provision(item: Provision) -> None:
         hours = Decimal(str(item.hours_per_week))
         if hours <= 0 or hours > 40:
             raise ValidationError({"hours_per_week": "Give the hours a week, from 0.1 to 40."})
-        item.hours_per_week = hours.quantize(Decimal("0.1"))
+        item.hours_per_week = hours.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     if item.start_date and item.end_date and item.end_date < item.start_date:
         raise ValidationError({"end_date": "The end cannot be before the start."})
 
@@ -441,8 +441,6 @@ def _check_need(need: SenNeed) -> None:
         raise ValidationError({"start_date": "Give the date the need was identified."})
     if need.end_date is not None and need.end_date < need.start_date:
         raise ValidationError({"end_date": "The end cannot be before the start."})
-    if need.primary and need.end_date is not None:
-        need.primary = False
 
 
 def _demote_other_primary(need: SenNeed) -> None:
@@ -482,7 +480,7 @@ def update_need(need, changes: dict, expected_version: int | None, *, by=None) -
     for key, value in changes.items():
         setattr(current, key, value)
     _check_need(current)
-    if current.primary:
+    if current.primary and current.end_date is None:
         _demote_other_primary(current)
     current.version += 1
     current.save()
