@@ -3,8 +3,9 @@
 - Oakfield, "Year 3 reading catch-up": last school year's spring-term group of Year 3 readers
   who were below average on the autumn reading test, measured on the standardised reading test
   (autumn test before, summer test after). It has ended, so its evaluation is stored.
-- Oakfield, "Year 5 maths: fractions and calculation": this year's Year 5 pupils who had
-  secured the fewest Year 5 maths objectives, measured on objectives secured; it is running.
+- Oakfield, "Year 5 maths: fractions and calculation": Year 5 pupils who had secured the fewest
+  Year 5 maths objectives, measured on objectives secured, over the last twelve weeks (running;
+  early in the school year, last year's final twelve weeks instead).
 - Riverside Learning Hub, "Engagement mentoring": students mentored weekly, measured on the
   Engagement area of the weekly Red/Amber/Green reviews; it is running.
 
@@ -28,7 +29,13 @@ from nextsteps.assessment.models import CurrentJudgement, Judgement
 from nextsteps.assessment.services import record_judgement
 from nextsteps.curriculum.models import Grade, Stage, Subject
 from nextsteps.interventions import evaluation, services
-from nextsteps.interventions.measures import ObjectivesMeasure, Period, ScoreMeasure, monday
+from nextsteps.interventions.measures import (
+    ObjectivesMeasure,
+    Period,
+    ReviewMeasure,
+    ScoreMeasure,
+    monday,
+)
 from nextsteps.results import services as results
 from nextsteps.results.models import AssessmentDefinition, Result, Sitting
 from nextsteps.reviews import services as reviews
@@ -74,10 +81,27 @@ def _staff(school, kind, stage=None, year=None):
     return role.user if role else None
 
 
-def _alternate(ordered: list) -> list:
-    """Every other item, up to GROUP_SIZE: members and the pupils left out share starting
-    points. At least three, when there are six to choose from."""
-    return ordered[::2][:GROUP_SIZE] if len(ordered) >= 6 else []
+def _pick(cells: dict, fits) -> list:
+    """Members from `cells` of pupils who share a year group and starting band (key: (year
+    group, band); each cell in order of starting point): from each cell at most half of it,
+    every other pupil who `fits`, lowest band first and bigger cells first, up to GROUP_SIZE.
+    So every member has pupils like them left out to be compared with."""
+    chosen = []
+    for key in sorted(cells, key=lambda k: (k[1], -len(cells[k]), k[0])):
+        pupils = cells[key]
+        quota = min(len(pupils) // 2, GROUP_SIZE - len(chosen))
+        picks = [pk for pk in pupils[::2] if fits(pk)]
+        picks += [pk for pk in pupils[1::2] if fits(pk)]
+        chosen.extend(picks[:quota])
+    return chosen
+
+
+def _cells(pupils, year_group, band) -> dict:
+    cells = {}
+    for pk in pupils:
+        if band(pk) is not None:
+            cells.setdefault((year_group(pk), band(pk)), []).append(pk)
+    return cells
 
 
 def _on_roll(school, day, stage=None):
@@ -151,16 +175,16 @@ def _reading(rng, school, today, counts):
         }
         for sitting in (entry_sitting, exit_sitting)
     )
-    # at or a little below the expected standard in the autumn: the group a catch-up is for
     ready = sorted(
-        (
-            pk
-            for pk, r in scores.items()
-            if pk in at_start and pk in at_end and pk in exits and 80 <= r.score < 105
-        ),
+        (pk for pk in scores if pk in at_start and pk in at_end and pk in exits),
         key=lambda pk: (scores[pk].score, pk),
     )
-    chosen = _alternate(ready)
+    measure = ScoreMeasure(definition)
+    cells = _cells(
+        ready, lambda pk: at_start[pk].year_group_id, lambda pk: measure.band(scores[pk].score)
+    )
+    # at or a little below the expected standard in the autumn: the group a catch-up is for
+    chosen = _pick(cells, lambda pk: 80 <= scores[pk].score < 105)
     if len(chosen) < 3:
         return
     year = entry_sitting.academic_year
@@ -186,7 +210,6 @@ def _reading(rng, school, today, counts):
     services.add_members(item, [at_start[pk].pupil for pk in chosen], joined=start, by=teacher)
     # What the readers earned: the summer score they would have had, moved on by the reading
     # the group did (READING_BOOST points beyond pupils who started in the same band).
-    measure = ScoreMeasure(definition)
     left_out = [
         pk
         for pk in scores
@@ -226,13 +249,16 @@ def _maths(rng, school, today, counts):
         year = year.first()
         if year is None:
             return
-    start = monday(year.start_date + timedelta(days=17))
+    # the twelve weeks up to today (or to the end of last year): what it earned is the latest
+    # news in the markbook, so nothing recorded later is overtaken by it
+    until = min(today, year.end_date)
+    start = monday(max(year.start_date + timedelta(days=17), until - timedelta(weeks=12)))
     end = min(year.end_date, start + timedelta(weeks=12, days=4))
-    until = min(today, end)
+    until = min(until, end)
     subject = Subject.objects.filter(
         framework__school_links__school=school, framework__code="england-primary", code="maths"
     ).first()
-    if subject is None:
+    if subject is None or until <= start:
         return
     stage = Stage.objects.filter(framework=subject.framework, year_stage=5).first()
     at_start, at_until = _on_roll(school, start, 5), _on_roll(school, until, 5)
@@ -240,7 +266,10 @@ def _maths(rng, school, today, counts):
     measure = ObjectivesMeasure(subject, stage)
     before = measure.values({pk: Period(start, start, False) for pk in ready})
     ordered = sorted(ready, key=lambda pk: (before[pk].entry, pk))
-    chosen = _alternate(ordered[: len(ordered) * 2 // 3 + 1])
+    cells = _cells(
+        ordered, lambda pk: at_start[pk].year_group_id, lambda pk: measure.band(before[pk].entry)
+    )
+    chosen = _pick(cells, lambda pk: True)
     if len(chosen) < 3:
         return
     teacher = _staff(school, ClassStaff.Kind.TEACHER, 5, year)
@@ -280,19 +309,19 @@ def _maths(rng, school, today, counts):
             pupil_id__in=chosen, objective_id__in=ids, grade__secure=True
         ).values_list("pupil_id", "objective_id")
     )
+    objectives = {o.pk: o for o in subject.objectives.filter(pk__in=ids)}
     first = start + timedelta(days=14)
-    objectives = {o.pk: o for o in measure.subject.objectives.filter(pk__in=ids)}
     for pk in chosen:
         gained = 0
         for objective_id in ids:
             if gained == MATHS_GAIN or (pk, objective_id) in already:
                 continue
-            day = first + timedelta(days=rng.randrange(max(1, (until - first).days)))
+            day = first + timedelta(days=rng.randrange(max(1, (until - first).days + 1)))
             when = _moment(min(day, until))
             previous = latest.get((pk, objective_id))
             if previous is not None and previous >= when:
                 when = previous + timedelta(minutes=5)
-            if when.date() > until or when.date() < start:
+            if not start <= timezone.localtime(when).date() <= until:
                 continue
             record_judgement(
                 at_start[pk].pupil,
@@ -319,44 +348,54 @@ def _engagement(rng, school, today, counts):
     if area is None:
         return
     this_week = monday(today)
-    start = this_week - timedelta(weeks=3)
-    end = this_week + timedelta(weeks=8, days=4)
-    first_week = start - timedelta(weeks=4)
+    starts = [this_week - timedelta(weeks=n) for n in (3, 4, 5, 6)]
+    first_week = starts[-1] - timedelta(weeks=4)
     weeks = [first_week + timedelta(weeks=n) for n in range((this_week - first_week).days // 7)]
     rolls = {week: _on_roll(school, week) for week in weeks}
-    # students on roll the week before it starts and last week: an entry and a latest value
-    eligible = {
-        pk: e for pk, e in rolls[start - timedelta(weeks=1)].items() if pk in rolls[weeks[-1]]
-    }
-    if len(eligible) < 6:
-        return
+    everyone = {pk: e for roll in rolls.values() for pk, e in roll.items()}
     rater = _staff(school, ClassStaff.Kind.TEACHER, year=school.current_year(today))
     existing = {
         (r.pupil_id, r.week): r
-        for r in WeeklyRating.objects.filter(area=area, pupil_id__in=list(eligible), week__in=weeks)
+        for r in WeeklyRating.objects.filter(area=area, pupil_id__in=list(everyone), week__in=weeks)
     }
-    usual = {pk: rng.choice(BASELINE) for pk in sorted(eligible)}
-    for pk in sorted(eligible):
+    # weeks nobody rated yet (the weekly reviews' own demo rates a term): a usual rating each
+    usual = {pk: rng.choice(BASELINE) for pk in sorted(everyone)}
+    for pk in sorted(everyone):
         for week in weeks:
             if (pk, week) in existing or pk not in rolls[week]:
                 continue
             rating = usual[pk] if rng.random() < 0.75 else rng.choice(BASELINE)
             saved = reviews.record_rating(
-                eligible[pk].pupil, area, week, rating, expected_version=0, by=rater
+                everyone[pk].pupil, area, week, rating, expected_version=0, by=rater
             )
             existing[(pk, week)] = saved.rating
+    measure = ReviewMeasure(area)
 
-    def baseline(pk):
-        before = [existing[(pk, w)] for w in weeks if w < start and (pk, w) in existing]
-        return sum(RANK[r.rating] for r in before) / len(before) if before else 0
+    def plan(start):
+        # students on roll the week before it starts and last week: an entry and a latest value
+        eligible = {
+            pk: e for pk, e in rolls[start - timedelta(weeks=1)].items() if pk in rolls[weeks[-1]]
+        }
+        before = measure.values({pk: Period(start, start, False) for pk in eligible})
+        ordered = sorted(eligible, key=lambda pk: (before[pk].entry or 0, pk))
+        cohort = evaluation.cohorts(school, [e.year_group_id for e in eligible.values()])
+        cells = _cells(
+            ordered,
+            lambda pk: cohort[eligible[pk].year_group_id],
+            lambda pk: measure.band(before[pk].entry),
+        )
+        # students whose engagement has been mostly red or amber
+        chosen = _pick(cells, lambda pk: measure.band(before[pk].entry) < 2)
+        used = {key for key, pupils in cells.items() if set(pupils) & set(chosen)}
+        similar = sum(len(cells[key]) for key in used) - len(chosen)
+        fits = len(chosen) >= 3 and similar >= 5
+        return (fits, min(len(chosen), similar), start), eligible, chosen
 
-    # from the year groups with most students first, by how they engaged, every other one
-    ordered = sorted(
-        eligible, key=lambda pk: (-eligible[pk].year_group.stage, round(baseline(pk) * 2), pk)
-    )
-    chosen = [pk for pk in _alternate(ordered) if baseline(pk) < 1.5]
+    # the start, of the last few weeks, that leaves most students like the members to compare
+    (_, _, start), eligible, chosen = max((plan(s) for s in starts), key=lambda p: p[0])
     if len(chosen) < 3:
         return
+    end = this_week + timedelta(weeks=8, days=4)
     item = services.create_intervention(
         school,
         by=rater,

@@ -24,6 +24,11 @@ Whose time counts
 A member is measured from the later of the day they joined and the start, to the earliest of
 the day they left, the end and today. Similar pupils (see impact.py) are measured over the
 intervention's whole time, and must be on roll at the school on its first and its last day.
+
+"The same year group" is the year group a pupil was in when their time in it began. At an
+alternative-provision centre, whose groups are small and of mixed ages, it is the same key stage
+instead (Years 7 to 9, Years 10 and 11, ...): a handful of students per year could never be
+compared with anyone.
 """
 
 import hashlib
@@ -35,7 +40,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from nextsteps.schools.models import Enrolment
+from nextsteps.schools.models import Enrolment, School, YearGroup
 
 from .impact import Impact, Row, compare
 from .measures import BaseMeasure, Period, Value, long_date, measure_for
@@ -129,6 +134,23 @@ def _year_groups(school_id, pupil_ids, days) -> dict:
     return out
 
 
+def key_stage(stage: int) -> int:
+    """England's key stages by year group stage (0 for the early years)."""
+    for key, last in ((0, 0), (1, 2), (2, 6), (3, 9), (4, 11)):
+        if stage <= last:
+            return key
+    return 5
+
+
+def cohorts(school, year_group_ids) -> dict:
+    """Year group id -> what similar pupils share: the year group, or at an alternative-
+    provision centre the key stage."""
+    stages = dict(YearGroup.objects.filter(pk__in=set(year_group_ids)).values_list("pk", "stage"))
+    if school.kind == School.Kind.ALTERNATIVE_PROVISION:
+        return {pk: ("key stage", key_stage(stage)) for pk, stage in stages.items()}
+    return {pk: ("year", stage) for pk, stage in stages.items()}
+
+
 def _on_roll(school_id, day) -> dict:
     """pupil id -> year group id, for every pupil on roll at the school on `day`."""
     return dict(
@@ -189,17 +211,19 @@ def _lines_from(evaluation) -> tuple[dict, list]:
 
 def _judge(result: Evaluated, members, similar, span, so_far) -> Evaluated:
     measure = result.measure
-    for line in [*members.values(), *similar]:
+    everyone = [*members.values(), *similar]
+    for line in everyone:
         line.band = measure.band(line.value.entry)
     for line in members.values():
         line.counted = counted(line.period, span)
     result.members, result.similar, result.span = members, similar, span
+    cohort = cohorts(result.intervention.school, [line.year_group_id for line in everyone])
     result.impact = compare(
         [
-            Row(m.pupil_id, m.year_group_id, m.band, m.value.change, m.counted)
+            Row(m.pupil_id, cohort.get(m.year_group_id), m.band, m.value.change, m.counted)
             for m in members.values()
         ],
-        [Row(s.pupil_id, s.year_group_id, s.band, s.value.change) for s in similar],
+        [Row(s.pupil_id, cohort.get(s.year_group_id), s.band, s.value.change) for s in similar],
         measure.reading,
         so_far=so_far,
     )

@@ -14,10 +14,10 @@ How it is worked out
    week or two does not) and both their entry and their exit value are known.
 
 3. Similar pupils are pupils at the same school who were never in this intervention, in the
-   same year group when it started, and with the same starting point: their entry value in the
-   same band as the member's (bands are set for each measure: thirds of the objectives, ten
-   standardised-score points, mostly red, amber or green ...). They are measured over the
-   intervention's whole time.
+   same year group when it started (at an alternative-provision centre, the same key stage),
+   and with the same starting point: their entry value in the same band as the member's
+   (bands are set for each measure: thirds of the objectives, ten standardised-score points,
+   mostly red, amber or green ...). They are measured over the intervention's whole time.
 
 4. Each counted member is set beside the average change of the similar pupils in their own year
    group and band. The members' average change is compared with the average of those
@@ -69,12 +69,12 @@ class Reading:
 
 @dataclass
 class Row:
-    """One pupil: their year group when it started, their starting band and their change
-    (None when an entry or exit value is missing). `counted` is False for a member who was in
-    it for too short a time."""
+    """One pupil: their year group when it started (or whatever similar pupils must share), their
+    starting band and their change (None when an entry or exit value is missing). `counted` is
+    False for a member who was in it for too short a time."""
 
     pupil_id: int
-    year_group_id: int | None
+    year_group_id: object
     band: object
     change: Fraction | None
     counted: bool = True
