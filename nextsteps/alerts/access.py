@@ -15,8 +15,10 @@ scope is "not found" (Http404), never "forbidden", so a guessed address confirms
 - The rules are read by the school's staff and trust staff and changed, and run by hand, by
   those with "manage_alerts".
 
-An alert's page shows its action plan, support information: each read of an alert's page (or
-its API record) is audit-logged."""
+An alert's action plan is support information (SEN details): it is shown with the alert only
+to those who may read the pupil's plans (nextsteps/support/access.py: not teaching assistants,
+trust staff or governors); others see that a plan was opened. Each read of an alert's page (or
+its API record) is audit-logged, saying whether the plan was shown."""
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
@@ -147,7 +149,15 @@ def school_to_manage(user, pk) -> School:
     return school
 
 
-def record_read(user, alert, what: str = "Alert and its action plan") -> None:
+def plan_shown(user, alert) -> bool:
+    """Whether the user may read the alert's action plan (support's rule)."""
+    from nextsteps.support.access import plans_visible_to
+
+    return alert.plan_id is not None and plans_visible_to(user).filter(pk=alert.plan_id).exists()
+
+
+def record_read(user, alert, *, with_plan: bool) -> None:
     from nextsteps.audit.services import record_read as log_read
 
+    what = "Alert and its action plan" if with_plan else "Alert"
     log_read(user, alert.pupil, what, school=alert.school)

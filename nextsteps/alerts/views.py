@@ -61,10 +61,13 @@ def index(request):
 
 
 def _detail_context(user, alert, form=None, conflict=None):
+    shown = access.plan_shown(user, alert)
+    access.record_read(user, alert, with_plan=shown)
     return {
         "alert": alert,
         "notices": queries.notices_of(alert),
-        "plan": alert.plan,
+        "plan": alert.plan if shown else None,
+        "plan_hidden": alert.plan_id is not None and not shown,
         "can_close": alert.is_open and access.can_close(user, alert),
         "form": form or CloseForm(initial={"version": alert.version}),
         "conflict": conflict,
@@ -75,7 +78,6 @@ def _detail_context(user, alert, form=None, conflict=None):
 def detail(request, pk):
     user = request.user
     alert = access.alert_for(user, pk)
-    access.record_read(user, alert)
     services.mark_read(alert, user)
     return render(request, "alerts/detail.html", _detail_context(user, alert))
 
@@ -105,10 +107,7 @@ def close(request, pk):
         else:
             messages.success(request, "Alert closed with its outcome.")
             return redirect("alerts:detail", pk=alert.pk)
-    access.record_read(user, alert)
-    return render(
-        request, "alerts/detail.html", _detail_context(user, alert, form, conflict), status=200
-    )
+    return render(request, "alerts/detail.html", _detail_context(user, alert, form, conflict))
 
 
 @login_required

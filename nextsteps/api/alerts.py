@@ -108,7 +108,10 @@ class AlertOut(Schema):
 class AlertDetailOut(AlertOut):
     evidence: list[str] = Field(..., description="What the rule found, in sentences")
     facts: dict = Field(..., description="The facts the rule read, as data")
-    plan: PlanOut | None
+    plan: PlanOut | None = Field(
+        ..., description="null when there is none, or you may not read the pupil's plans"
+    )
+    plan_opened: bool = Field(..., description="Whether an action plan was opened")
     plan_note: str
     notices: list[NoticeOut]
     can_close: bool
@@ -123,6 +126,10 @@ class AlertDetailOut(AlertOut):
         return data if isinstance(data, dict) else {}
 
     @staticmethod
+    def resolve_plan_opened(obj):
+        return obj.plan_id is not None
+
+    @staticmethod
     def resolve_notices(obj):
         return queries.notices_of(obj)
 
@@ -133,7 +140,7 @@ class AlertDetailOut(AlertOut):
     @staticmethod
     def resolve_plan(obj):
         plan = obj.plan
-        if plan is None:
+        if plan is None or not getattr(obj, "plan_shown", False):
             return None
         return {
             "id": plan.pk,
@@ -245,8 +252,9 @@ def get_alert(request, alert_id: int):
     with how and what happened. The read is audit-logged."""
     user = caller(request)
     alert = access.alert_for(user, alert_id)
+    alert.plan_shown = access.plan_shown(user, alert)
     with acting(request):
-        access.record_read(user, alert)
+        access.record_read(user, alert, with_plan=alert.plan_shown)
         services.mark_read(alert, user)
     alert.can_close_now = alert.is_open and access.can_close(user, alert)
     return alert
@@ -265,7 +273,8 @@ def close_alert(request, alert_id: int, payload: CloseIn):
             alert, outcome=payload.outcome, expected_version=payload.version, by=user
         )
         alert = access.alert_for(user, alert_id)
-        access.record_read(user, alert)
+        alert.plan_shown = access.plan_shown(user, alert)
+        access.record_read(user, alert, with_plan=alert.plan_shown)
     alert.can_close_now = False
     return alert
 

@@ -105,6 +105,19 @@ def test_one_alert_shows_its_evidence_and_who_was_told_and_the_read_is_logged(ap
     assert data["can_close"] is True  # the plan's owner closes the alert
 
 
+def test_the_plan_is_shown_only_to_those_who_read_the_pupils_plans(api, cast):  # noqa: F811
+    alerts_ids(cast)
+    path = f"/alerts/{cast.amara_alert.pk}"
+    for who, shown in (("ta", False), ("trust_staff", False), ("senco", True), ("head", True)):
+        data = api.get(getattr(cast, who), path).json()
+        assert data["plan_opened"] is True
+        assert (data["plan"] is not None) == shown, who
+        what = "Alert and its action plan" if shown else "Alert"
+        assert AuditEvent.objects.filter(
+            action="read", pupil=cast.amara, actor=getattr(cast, who), what=what
+        ).exists()
+
+
 def test_closing_needs_an_outcome_and_the_version_read(api, cast):  # noqa: F811
     alerts_ids(cast)
     path = f"/alerts/{cast.amara_alert.pk}/close"
