@@ -151,3 +151,23 @@ def test_a_pupils_starting_point_decides_who_they_are_compared_with(setting, coh
     amara = result.members[s.cast.amara.pk]
     assert (amara.value.entry, amara.band) == (2, 2)
     assert result.impact.not_counted["unmatched"] == 1 and result.impact.pupils == 4
+
+
+def test_at_an_alternative_provision_centre_similar_pupils_share_the_key_stage(setting):
+    c = setting.cast
+    hub_groups = {g.stage: g.pk for g in c.hub.year_groups.all()}
+    hub = evaluation.cohorts(c.hub, hub_groups.values())
+    assert hub[hub_groups[8]] == hub[hub_groups[9]] != hub[hub_groups[10]]
+    school = evaluation.cohorts(c.school, [c.y3.pk, c.y4.pk])
+    assert school[c.y3.pk] != school[c.y4.pk]
+    assert [evaluation.key_stage(n) for n in (0, 2, 3, 6, 7, 9, 10, 11, 12)] == [
+        0,
+        1,
+        2,
+        2,
+        3,
+        3,
+        4,
+        4,
+        5,
+    ]
