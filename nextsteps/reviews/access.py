@@ -122,7 +122,19 @@ class HistoryScope:
 def history_scope(user, pk) -> HistoryScope:
     """The student (404 when out of scope) and which of their ratings the user may read (403
     for those who may see the student but not these: parents and the student)."""
-    pupil = policy.get_pupil_for(user, pk)
+    scope = _scope(user, policy.get_pupil_for(user, pk))
+    if scope is None:
+        raise PermissionDenied("Weekly reviews are shown to staff and to the placing provider.")
+    return scope
+
+
+def can_read_history(user, pupil) -> bool:
+    """Whether the user may open the student's weekly review history (for a link to it); the
+    caller has already fetched `pupil` through the user's scope."""
+    return _scope(user, pupil) is not None
+
+
+def _scope(user, pupil) -> HistoryScope | None:
     if user.is_superuser:
         return HistoryScope(pupil, set(pupil.enrolments.values_list("school_id", flat=True)))
     schools = set(pupil.enrolments.values_list("school_id", flat=True))
@@ -144,7 +156,7 @@ def history_scope(user, pk) -> HistoryScope:
             since[school_id] = min(since.get(school_id, monday), monday)
         if since:
             return HistoryScope(pupil, set(since), since, as_provider=True)
-    raise PermissionDenied("Weekly reviews are shown to staff and to the placing provider.")
+    return None
 
 
 # Provider updates -----------------------------------------------------------------------------

@@ -168,8 +168,9 @@ class _Saver:
         self.recording = access.schools_recording(user)
         self.areas = {
             a.pk: a
-            for a in ReviewArea.objects.filter(pk__in=area_ids).select_related("school")
-            if a.school_id in policy.school_ids_with(user, "view_school")
+            for a in ReviewArea.objects.filter(
+                pk__in=area_ids, school_id__in=policy.school_ids_with(user, "view_school")
+            ).select_related("school")
         }
 
     def save(self, cell) -> dict:

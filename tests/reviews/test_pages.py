@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from nextsteps.reviews import services, updates
+from nextsteps.reviews import access, services, updates
 from nextsteps.reviews.models import ProviderUpdate, ReviewArea, UpdateDelivery, WeeklyRating
 from nextsteps.reviews.weeks import monday_of
 from nextsteps.schools import services as schools
@@ -217,6 +217,10 @@ def test_a_students_history_for_staff_and_for_the_placing_provider(cast, hub, lo
     )
     # a parent sees their child but not this page
     assert login(cast.parent).get(reverse("reviews:pupil", args=[cast.amara.pk])).status_code == 403
+    # so the profile links to it for staff and the placing provider only
+    assert access.can_read_history(hub.teacher, cast.priya)
+    assert access.can_read_history(cast.provider, cast.priya)
+    assert not access.can_read_history(cast.parent, cast.amara)
 
 
 @pytest.fixture

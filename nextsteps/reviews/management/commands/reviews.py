@@ -2,6 +2,7 @@ import time
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
 from django.utils import timezone
 
 from nextsteps.audit.context import acting_as
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             if school is None:
                 raise CommandError(f"No school has the id {options['school']}.")
         while True:
+            close_old_connections()  # a long --loop outlives its database connections
             with acting_as(None, "nextsteps reviews send-updates"):
                 report = sending.run(week=week, school=school)
             stamp = datetime.now().astimezone(timezone.get_current_timezone())
