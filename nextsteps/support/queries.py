@@ -289,6 +289,10 @@ def _behind_words(entry, point) -> str:
     return f"Not on track{when} in {', '.join(parts)}"
 
 
+def _register_words(record) -> str:
+    return "with an EHC plan" if record.value == "E" else "at SEN support"
+
+
 def _classify(entry: Entry, today: date, point) -> None:
     has_plan = bool(entry.plans)
     if entry.not_on_track and not has_plan:
@@ -296,7 +300,7 @@ def _classify(entry: Entry, today: date, point) -> None:
             entry.kinds.append(SEN_NOT_ON_TRACK)
             entry.reasons.append(
                 f"{_behind_words(entry, point)}; on the SEN register "
-                f"({entry.sen.label.lower()}) with no open plan: the support plan could be part "
+                f"({_register_words(entry.sen)}) with no open plan: the support plan could be part "
                 "of their individual plan."
             )
         else:
@@ -310,7 +314,7 @@ def _classify(entry: Entry, today: date, point) -> None:
         entry.kinds.append(SEN_NO_PLAN)
         wanted = "an EHC plan" if entry.sen.value == "E" else "an individual plan or IEP"
         entry.reasons.append(
-            f"On the SEN register ({entry.sen.label.lower()}) since "
+            f"On the SEN register ({_register_words(entry.sen)}) since "
             f"{entry.sen.start_date:%-d %b %Y} with no open plan: record {wanted}."
         )
     for plan in entry.plans:
