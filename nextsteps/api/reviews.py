@@ -412,8 +412,9 @@ def get_update(request, update_id: int):
     user = caller(request)
     update = access.update_for(user, update_id)
     shown = access.shown_pupil_ids(user, update)
-    students = [s for s in update.summary["students"] if s["pupil_id"] in shown]
-    access.log_action_plan_reads(user, students, update.school)
+    students = access.with_action_plans_for(
+        user, [s for s in update.summary["students"] if s["pupil_id"] in shown], update.school
+    )
     managing = access.manages(user, update.school_id)
     return {
         **_update_head(update),
@@ -457,7 +458,7 @@ def preview_update(request, school_id: int, filters: Query[UpdatePreviewFilters]
     week = _week(filters.week)
     summary = updates.build_summary(school, provider, week)
     made = school.provider_updates.filter(provider=provider, week=week).first()
-    access.log_action_plan_reads(caller(request), summary["students"], school)
+    students = access.with_action_plans_for(caller(request), summary["students"], school)
     return {
         "school_id": school.pk,
         "provider_id": provider.pk,
@@ -468,7 +469,7 @@ def preview_update(request, school_id: int, filters: Query[UpdatePreviewFilters]
         "recipients": [
             {"name": r.name, "address": r.address} for r in updates.recipients(provider)
         ],
-        "students": summary["students"],
+        "students": students,
     }
 
 

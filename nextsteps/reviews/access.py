@@ -15,8 +15,8 @@ Built on nextsteps.schools.policy; something outside the user's scope is "not fo
 - Provider updates: staff of the provider see their own organisation's; an update only shows
   the students they may still see (placements that have ended drop out). Holders of
   "manage_reviews" at the school preview, read and send its updates and see who each went to.
-  Updates carry students' open action plans (support plans): every time a page or the API
-  shows them, the read is audit-logged per student.
+  Updates carry students' open action plans: a page or the API shows them only to those who
+  read the student's plans under support's rule (nextsteps.support.access), and logs each read.
 """
 
 from dataclasses import dataclass, field
@@ -229,11 +229,18 @@ def delivery_for(user, pk) -> UpdateDelivery:
     return delivery
 
 
-def log_action_plan_reads(user, students, school) -> None:
-    """Audit-log that `user` was shown the open action plans of these students (dicts of an
-    update's summary) in a weekly update."""
+def with_action_plans_for(user, students, school) -> list[dict]:
+    """An update's students (summary dicts) as `user` may see them: open action plans kept
+    only for students whose plans the user reads under support's rule (support.access), and
+    each of those reads audit-logged."""
     from nextsteps.audit.services import record_read
+    from nextsteps.support.access import staff_plan_pupils
 
-    ids = [s["pupil_id"] for s in students if s.get("actions")]
-    for pupil in Pupil.objects.filter(pk__in=ids):
+    with_actions = [s["pupil_id"] for s in students if s.get("actions")]
+    readable = {
+        p.pk: p
+        for p in Pupil.objects.filter(pk__in=with_actions).filter(pk__in=staff_plan_pupils(user))
+    }
+    for pupil in readable.values():
         record_read(user, pupil, "Action plans in a weekly provider update", school=school)
+    return [s if s["pupil_id"] in readable else {**s, "actions": []} for s in students]

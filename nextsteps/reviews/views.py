@@ -465,8 +465,10 @@ def update_detail(request, pk):
     shown = access.shown_pupil_ids(user, update)
     managing = access.manages(user, update.school_id)
     deliveries = list(update.deliveries.order_by("address")) if managing else []
-    students = updates.present(update.summary, shown)
-    access.log_action_plan_reads(user, students, update.school)
+    listed = [s for s in update.summary["students"] if s["pupil_id"] in shown]
+    students = updates.present(
+        {"students": access.with_action_plans_for(user, listed, update.school)}
+    )
     return render(
         request,
         "reviews/update.html",
@@ -492,7 +494,7 @@ def preview(request, school_pk, provider_pk):
     week = _week_from(request.GET.get("week"))
     summary = updates.build_summary(school, provider, week)
     made = school.provider_updates.filter(provider=provider, week=week).first()
-    access.log_action_plan_reads(user, summary["students"], school)
+    summary["students"] = access.with_action_plans_for(user, summary["students"], school)
     return render(
         request,
         "reviews/preview.html",
