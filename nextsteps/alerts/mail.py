@@ -1,11 +1,12 @@
 """Sending the alerts' e-mail notices from the outbox (Notice rows), through Django's mail
 backend (SMTP in production).
 
-At most once. A notice is claimed before it is sent: a conditional UPDATE from "waiting" (or
-"not sent", for a retry) to "being sent", committed before the SMTP conversation starts, so
-two runs never send the same notice (on PostgreSQL the candidates are also picked with
-SELECT ... FOR UPDATE SKIP LOCKED, so runs side by side take different rows; SQLite lets one
-writer at a time). When the mail server has accepted the message the notice is marked sent.
+At most once. A notice is claimed before it is sent: picked (on PostgreSQL with SELECT ... FOR
+UPDATE SKIP LOCKED, so runs side by side take different notices without waiting; SQLite lets
+one writer in at a time) and moved by a conditional UPDATE from "waiting" (or "not sent", for a
+retry) to "being sent", in a transaction committed before the SMTP conversation starts, so two
+runs never send the same notice. When the mail server has accepted the message the notice is
+marked sent.
 
 If a run stops between the two (the process killed while talking to the mail server, or just
 after), the notice is left "being sent". A later run finds it after CLAIM_TIMEOUT and marks it
@@ -14,7 +15,7 @@ a provider twice is worse than a person checking once. The alert's page and the 
 show such notices; `nextsteps alerts resend NOTICE_ID` sends one again on purpose.
 
 A send the mail server refused (an exception before it accepted the message) is "not sent"
-and tried again by later runs, up to MAX_ATTEMPTS times in all."""
+and tried again by later runs (once a run), up to MAX_ATTEMPTS times in all."""
 
 from datetime import timedelta
 
@@ -75,33 +76,38 @@ def expire_claims(now=None) -> int:
     )
 
 
-def _candidates(school, limit: int) -> list[int]:
-    waiting = Notice.objects.filter(channel=Notice.Channel.EMAIL).filter(
+def _due(school=None):
+    due = Notice.objects.filter(channel=Notice.Channel.EMAIL).filter(
         Q(status=Notice.Status.PENDING) | Q(status=Notice.Status.FAILED, attempts__lt=MAX_ATTEMPTS)
     )
-    if school is not None:
-        waiting = waiting.filter(alert__school=school)
-    waiting = waiting.order_by("pk")
-    if connection.features.has_select_for_update_skip_locked:
-        with transaction.atomic():
-            return list(
-                waiting.select_for_update(skip_locked=True, of=("self",)).values_list(
-                    "pk", flat=True
-                )[:limit]
-            )
-    return list(waiting.values_list("pk", flat=True)[:limit])
+    return due.filter(alert__school=school) if school is not None else due
 
 
 def claim(pk: int) -> bool:
     """Take the notice for sending; False if another run has it or it is no longer due."""
     return bool(
-        Notice.objects.filter(pk=pk, channel=Notice.Channel.EMAIL)
-        .filter(
-            Q(status=Notice.Status.PENDING)
-            | Q(status=Notice.Status.FAILED, attempts__lt=MAX_ATTEMPTS)
-        )
+        _due()
+        .filter(pk=pk)
         .update(status=Notice.Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1)
     )
+
+
+def claim_next(school=None, skip=()) -> int | None:
+    """Claim the next notice due (not one in `skip`), in a transaction of its own that commits
+    before anything is sent. On PostgreSQL the row is picked FOR UPDATE SKIP LOCKED, so runs
+    side by side take different notices without waiting; SQLite lets one writer in at a time.
+    Returns its id, or None when nothing is due."""
+    while True:
+        with transaction.atomic():
+            due = _due(school).exclude(pk__in=list(skip)).order_by("pk")
+            if connection.features.has_select_for_update_skip_locked:
+                due = due.select_for_update(skip_locked=True, of=("self",))
+            pk = due.values_list("pk", flat=True).first()
+            if pk is None:
+                return None
+            if claim(pk):
+                return pk
+        skip = {*skip, pk}  # taken by another run between the two statements
 
 
 def deliver(notice, mail_connection) -> None:
@@ -121,22 +127,25 @@ def deliver(notice, mail_connection) -> None:
 
 
 def send_pending(*, school=None, limit: int = BATCH) -> tuple[int, int, str]:
-    """Send the waiting e-mail notices (of one school, or all). Returns (sent, failed, problem)
-    where problem says why nothing could be sent (the mail server unreachable), else ""."""
+    """Send the waiting e-mail notices (of one school, or all), each at most once, and those
+    refused before, once more each. Returns (sent, failed, problem) where problem says why
+    nothing could be sent (the mail server unreachable), else ""."""
     expire_claims()
-    sent = failed = 0
-    ids = _candidates(school, limit)
-    if not ids:
+    if not _due(school).exists():
         return 0, 0, ""
     mail_connection = get_connection(fail_silently=False)
     try:
         mail_connection.open()
     except Exception as exc:  # nothing claimed yet: every notice waits for the next run
         return 0, 0, f"The mail server could not be reached ({type(exc).__name__}: {exc})"[:500]
+    sent = failed = 0
+    tried = set()
     try:
-        for pk in ids:
-            if not claim(pk):
-                continue
+        while len(tried) < limit:
+            pk = claim_next(school, tried)
+            if pk is None:
+                break
+            tried.add(pk)
             notice = Notice.objects.select_related("alert__pupil", "alert__school").get(pk=pk)
             try:
                 deliver(notice, mail_connection)

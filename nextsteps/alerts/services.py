@@ -31,6 +31,7 @@ from .recipients import EMAIL, IN_APP, People, Recipient
 log = logging.getLogger(__name__)
 
 OUTCOME_LIMIT = 2000
+STOPPED_AFTER = timedelta(hours=1)
 
 
 # Settings ------------------------------------------------------------------------------------
@@ -89,15 +90,21 @@ def _attach_plan(alert, finding, owner, review_date) -> None:
         return
     from nextsteps.support.services import open_action_plan
 
-    plan = open_action_plan(
-        alert.pupil,
-        school=alert.school,
-        owner=owner,
-        review_date=review_date,
-        title=_plan_title(finding),
-        reason="\n".join([finding.summary, *finding.lines]),
-        opened_by=None,
-    )
+    try:
+        with transaction.atomic():
+            plan = open_action_plan(
+                alert.pupil,
+                school=alert.school,
+                owner=owner,
+                review_date=review_date,
+                title=_plan_title(finding),
+                reason="\n".join([finding.summary, *finding.lines]),
+                opened_by=None,
+            )
+    except ValidationError as exc:  # the alert still stands, saying why there is no plan
+        alert.plan_note = f"No action plan was opened: {' '.join(exc.messages)}"[:300]
+        Alert.objects.filter(pk=alert.pk).update(plan_note=alert.plan_note)
+        return
     alert.plan = plan
     Alert.objects.filter(pk=alert.pk).update(plan=plan)
 
@@ -258,6 +265,13 @@ def run(
     """One sweep of `school` (or of `schools`, or of every school), then the e-mail outbox;
     recorded as a SweepRun. Safe to repeat and to interrupt: see the module docstring."""
     today = today or timezone.localdate()
+    # A run still "running" long after it started was stopped (killed, the machine restarted).
+    SweepRun.objects.filter(
+        status=SweepRun.Status.RUNNING, started_at__lt=timezone.now() - STOPPED_AFTER
+    ).update(
+        status=SweepRun.Status.FAILED,
+        message="Stopped before it finished; the next run carried on where it left off.",
+    )
     record = SweepRun.objects.create(school=school, trigger=trigger[:20], started_at=timezone.now())
     try:
         if school is not None:

@@ -45,6 +45,13 @@ def test_a_run_stopped_while_writing_an_alert_leaves_nothing_half_written(hub, m
     monkeypatch.setattr(Notice.objects, "bulk_create", real)
     assert sweep(hub.hub, send=False).raised == 1
     assert Alert.objects.count() == 2
+    # an hour on, the killed run is recorded as stopped
+    SweepRun.objects.filter(status=SweepRun.Status.RUNNING).update(
+        started_at=timezone.now() - timedelta(hours=2)
+    )
+    sweep(hub.hub, send=False)
+    stopped = SweepRun.objects.order_by("pk").first()
+    assert stopped.status == SweepRun.Status.FAILED and "Stopped before" in stopped.message
     for alert in Alert.objects.all():
         keys = list(alert.notices.values_list("channel", "recipient"))
         assert len(keys) == len(set(keys)) > 0
@@ -133,6 +140,23 @@ def test_a_refused_message_is_tried_again_a_few_times_then_left(hub, smtp_server
     bad = Notice.objects.get(address="senco@northgate.example")
     assert bad.status == Notice.Status.FAILED and "550" in bad.outcome
     assert [m["X-Envelope-To"] for m in smtp_server.messages] == ["office@northgate.example"]
+
+
+def test_a_plan_the_support_app_refuses_leaves_the_alert_saying_why(hub, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from nextsteps.support import services as support
+
+    def refuse(*args, **kwargs):
+        raise ValidationError({"owner": "The owner must work at the school."})
+
+    monkeypatch.setattr(support, "open_action_plan", refuse)
+    rate(hub.priya, hub.engagement, "GAAAR")
+    assert sweep(hub.hub, send=False).raised == 1
+    alert = Alert.objects.get()
+    assert alert.plan is None
+    assert alert.plan_note == "No action plan was opened: The owner must work at the school."
+    assert alert.notices.filter(user=hub.provider).exists()
 
 
 def test_two_sweeps_racing_raise_one_alert(hub):
