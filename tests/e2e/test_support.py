@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from nextsteps.support import services
 from nextsteps.support.models import Plan
 from tests.curriculum_cast import build_maths
 
@@ -57,3 +58,18 @@ def test_senco_opens_a_plan_with_a_target_from_the_inclusion_list(browse, live_c
     browse.goto(reverse("support:register"))
     register = page.get_by_role("row").filter(has_text="Quillfeather, Bartholomew")
     expect(register).to_contain_text("Individual education plan (IEP)")
+
+    # The plan's other pages and the SEN record pass axe-core too.
+    need = services.add_need(c.bartholomew, area="communication", primary=True)
+    for name, args in (
+        ("support:review_add", [plan.pk]),
+        ("support:provision_add", [plan.pk]),
+        ("support:plan_edit", [plan.pk]),
+        ("support:plan_close", [plan.pk]),
+        ("support:plans", []),
+        ("support:sen_pupil", [c.bartholomew.pk]),
+        ("support:sen_change", [c.bartholomew.pk]),
+        ("support:need_edit", [need.pk]),
+    ):
+        assert browse.goto(reverse(name, args=args)).status == 200, name
+        expect(page.get_by_role("heading", level=1)).to_have_count(1)
