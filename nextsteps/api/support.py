@@ -757,19 +757,16 @@ def inclusion_list(request, school_id: int, filters: Query[InclusionFilters]):
     if school not in access.list_schools(user):
         raise Refused("The inclusion list is for the inclusion manager, senior staff and teachers.")
     today = timezone.localdate()
-    pupils = access.list_pupils(user, school, today)
+    school_class = group = None
     if filters.class_id is not None:
         school_class = SchoolClass.objects.filter(pk=filters.class_id, school=school).first()
         if school_class is None:
             raise OutOfScope("class_id", "No class with that id at this school.")
-        pupils = pupils.filter(enrolments__school_class=school_class).distinct()
     if filters.year_group_id is not None:
         group = YearGroup.objects.filter(pk=filters.year_group_id, school=school).first()
         if group is None:
             raise OutOfScope("year_group_id", "No year group with that id at this school.")
-        year = school.current_year(today)
-        pupils = pupils.filter(enrolments__year_group=group, enrolments__academic_year=year)
-        pupils = pupils.distinct()
+    pupils = access.list_pupils(user, school, today, school_class=school_class, year_group=group)
     found = queries.inclusion_list(
         school, list(pupils), today=today, at_risk=not filters.off_track_only
     )

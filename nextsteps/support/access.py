@@ -252,10 +252,16 @@ def list_schools(user):
     return School.objects.filter(pk__in=ids).order_by("name")
 
 
-def list_pupils(user, school, today=None):
-    """The pupils on roll at `school` today whose plans the user may read as staff."""
+def list_pupils(user, school, today=None, *, school_class=None, year_group=None):
+    """The pupils on roll at `school` today (in `school_class` or `year_group`, if given)
+    whose plans the user may read as staff."""
     today = today or timezone.localdate()
-    on_roll = _current(Enrolment.objects, today).filter(school=school).values("pupil_id")
+    on_roll = _current(Enrolment.objects, today).filter(school=school)
+    if school_class is not None:
+        on_roll = on_roll.filter(school_class=school_class)
+    if year_group is not None:
+        on_roll = on_roll.filter(year_group=year_group)
+    on_roll = on_roll.values("pupil_id")
     return (
         Pupil.objects.visible_to(user)
         .filter(pk__in=on_roll)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("plans/", views.plans, name="plans"),
     path("pupils/<int:pk>/sen/", views.sen_pupil, name="sen_pupil"),
+    path("pupils/<int:pk>/summary/", views.pupil_summary, name="pupil_summary"),
     path("pupils/<int:pk>/sen/change/", views.sen_change, name="sen_change"),
     path("pupils/<int:pk>/needs/add/", views.need_add, name="need_add"),
     path("needs/<int:pk>/", views.need_edit, name="need_edit"),

@@ -107,16 +107,9 @@ def index(request):
     year_groups = list(YearGroup.objects.filter(school=school).order_by("stage"))
     school_class = _pick(classes, request.GET.get("class"))
     year_group = _pick(year_groups, request.GET.get("year_group"))
-    pupils = access.list_pupils(user, school, today)
-    if school_class is not None:
-        pupils = pupils.filter(
-            enrolments__school_class=school_class,
-            enrolments__start_date__lte=today,
-        ).distinct()
-    if year_group is not None and year is not None:
-        pupils = pupils.filter(
-            enrolments__year_group=year_group, enrolments__academic_year=year
-        ).distinct()
+    pupils = access.list_pupils(
+        user, school, today, school_class=school_class, year_group=year_group
+    )
     at_risk = request.GET.get("off_track_only") != "1"
     found = queries.inclusion_list(school, list(pupils), today=today, at_risk=at_risk)
     access.log_read(
@@ -196,6 +189,37 @@ def sen_pupil(request, pk):
             "current": next((r for r in history if r.current_on(today)), None),
             "can_manage": access.can_manage_sen(user, pupil),
             "can_read_plans": access.reads_as_staff(user, pupil),
+        },
+    )
+
+
+@login_required
+def pupil_summary(request, pk):
+    """SEN status, primary need and open plans: the fragment the pupil profile loads with
+    hx-get, for those who may see the pupil's SEN details."""
+    user = request.user
+    pupil = access.pupil_for_sen(user, pk)
+    today = timezone.localdate()
+    status = queries.sen_status_on([pupil.pk], today).get(pupil.pk)
+    needs = queries.current_needs([pupil.pk], today).get(pupil.pk, [])
+    plans = list(
+        access.plans_visible_to(user)
+        .filter(pupil=pupil, status=Plan.Status.OPEN)
+        .select_related("owner", "school")
+        .order_by("review_date", "id")
+    )
+    if status is not None or needs or plans:
+        access.log_read(user, [pupil], "SEN status and plans (pupil profile)")
+    return render(
+        request,
+        "support/_pupil_summary.html",
+        {
+            "pupil": pupil,
+            "status": status,
+            "needs": needs,
+            "plans": plans,
+            "today": today,
+            "can_open": bool(list(access.plan_schools_for(user, pupil))),
         },
     )
 

@@ -24,6 +24,7 @@ ROUTES = {
     "support:plans": (lambda c: [], "get", LIST_USERS),
     "support:register": (lambda c: [], "get", SEN_READERS | {"ap_head"}),
     "support:sen_pupil": (lambda c: [c.bartholomew.pk], "get", SEN_READERS | {"teacher"}),
+    "support:pupil_summary": (lambda c: [c.amara.pk], "get", SEN_READERS | {"teacher"}),
     "support:sen_change": (lambda c: [c.bartholomew.pk], "get", SEN_MANAGERS),
     "support:need_add": (lambda c: [c.bartholomew.pk], "get", SEN_MANAGERS),
     "support:need_edit": (_s("need"), "get", SEN_MANAGERS),

@@ -322,3 +322,17 @@ def test_an_overdue_review_joins_who_needs_help_for_those_who_read_plans(support
     assert any("review overdue" in r and "Speech and language IEP" in r for r in reasons)
     entries = who_needs_help(c.ta, c.school, Pupil.objects.visible_to(c.ta))
     assert not [r for e in entries for r in e.reasons if r.kind == "plan_review_overdue"]
+
+
+def test_the_profile_fragment_shows_status_need_and_open_plans(support, login):
+    c = support
+    body = (
+        login(c.teacher)
+        .get(reverse("support:pupil_summary", args=[c.bartholomew.pk]))
+        .content.decode()
+    )
+    assert "SEN support (K)" in body and "Communication and interaction" in body
+    assert "Speech and language IEP" in body
+    assert reads(c.bartholomew, "SEN status and plans (pupil profile)") == 1
+    refused = login(c.ta).get(reverse("support:pupil_summary", args=[c.bartholomew.pk]))
+    assert refused.status_code == 403 and "Quillfeather" not in refused.content.decode()
