@@ -41,7 +41,6 @@ class Command(BaseCommand):
             if school is None:
                 raise CommandError(f"No school has the id {options['school']}.")
         while True:
-            close_old_connections()  # a long --loop outlives its database connections
             with acting_as(None, "nextsteps reviews send-updates"):
                 report = sending.run(week=week, school=school)
             stamp = datetime.now().astimezone(timezone.get_current_timezone())
@@ -49,3 +48,4 @@ class Command(BaseCommand):
             if not options["loop"]:
                 return
             time.sleep(options["interval"])
+            close_old_connections()  # a long --loop outlives its database connections
