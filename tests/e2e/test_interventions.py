@@ -1,6 +1,6 @@
 """Interventions in a real browser: the inclusion manager sets up a group (a mistake shown
-beside its field first), adds two pupils, reads its impact and the provision map; every page
-is checked by axe-core and everything is done from the keyboard or by label."""
+beside its field first), adds two pupils, reads its impact, the provision map and a pupil's
+interventions; every page is checked by axe-core and everything is done by label or key."""
 
 from datetime import timedelta
 
@@ -58,3 +58,7 @@ def test_senco_sets_up_a_group_adds_pupils_and_reads_the_provision_map(browse, l
     page.get_by_label("Group pupils by").select_option("class")
     browse.follow(page.get_by_role("button", name="Show"))
     expect(page.locator("main")).to_contain_text("3 Oak: 2 pupils")
+
+    browse.goto(reverse("interventions:pupil", args=[c.amara.pk]))
+    expect(page.get_by_role("heading", level=3, name="Number bonds club")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("£180.00 a pupil")
