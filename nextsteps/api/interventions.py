@@ -398,12 +398,6 @@ def update_intervention(request, intervention_id: int, payload: InterventionPatc
     return _out(user, access.intervention_for(user, item.pk))
 
 
-def _default_joined(item) -> date:
-    today = timezone.localdate()
-    day = max(today, item.start_date)
-    return min(day, item.end_date) if item.end_date else day
-
-
 @router.post(
     "/interventions/{intervention_id}/members",
     response={201: list[InterventionMemberOut], **responses(403, 404, 422)},
@@ -417,7 +411,12 @@ def add_members(request, intervention_id: int, payload: MembersIn):
     if len(pupils) != len(set(payload.pupil_ids)):
         raise OutOfScope("pupil_ids", "A pupil in the list is not yours to see.")
     with acting(request):
-        services.add_members(item, pupils, joined=payload.joined or _default_joined(item), by=user)
+        services.add_members(
+            item,
+            pupils,
+            joined=payload.joined or services.default_joined(item, timezone.localdate()),
+            by=user,
+        )
     return Status(201, _out(user, item)["members"])
 
 

@@ -14,7 +14,7 @@ from nextsteps.schools.models import Enrolment, Pupil
 
 from . import access
 from .evaluation import Evaluated, evaluate, member_period
-from .impact import signed
+from .impact import REASONS, signed
 from .models import Intervention, Participation
 
 PENCE = Decimal("0.01")
@@ -102,8 +102,6 @@ class MemberRow:
 
 def member_rows(user, evaluated: Evaluated) -> tuple[list[MemberRow], int]:
     """The members the user may see, with their values; and how many others there are."""
-    from .impact import REASONS
-
     intervention = evaluated.intervention
     places = list(
         intervention.members.filter(pupil__in=Pupil.objects.visible_to(user).values("pk"))

@@ -185,6 +185,12 @@ def update_intervention(intervention, changes: dict, expected_version: int | Non
     return current
 
 
+def default_joined(intervention, today: date) -> date:
+    """The day new members join unless told otherwise: today, kept within its dates."""
+    day = max(today, intervention.start_date)
+    return min(day, intervention.end_date) if intervention.end_date else day
+
+
 def _on_roll(intervention, pupil, day: date) -> bool:
     return Enrolment.objects.filter(
         Q(end_date__isnull=True) | Q(end_date__gte=day),

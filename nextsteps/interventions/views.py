@@ -287,9 +287,7 @@ def detail(request, pk):
 def _candidates(user, item, today):
     """Pupils the manager may add: on roll at the school on the day they would join, not
     already members, with their year group for the list."""
-    day = min(max(today, item.start_date), item.end_date or today)
-    if item.end_date and item.end_date < day:
-        day = item.end_date
+    day = services.default_joined(item, today)
     enrolled = {
         e.pupil_id: e
         for e in Enrolment.objects.filter(school=item.school, start_date__lte=day)
