@@ -14,8 +14,12 @@ from django.utils import timezone
 
 from nextsteps.accounts.models import User
 from nextsteps.schools.models import Characteristic, SchoolClass, YearGroup
-from nextsteps.schools.services import ConflictError
-from nextsteps.tracking.queries import objectives_by_subject, subjects_for_stage
+from nextsteps.schools.services import ConflictError, current_characteristic
+from nextsteps.tracking.queries import (
+    current_year_group,
+    objectives_by_subject,
+    subjects_for_stage,
+)
 
 from . import access, queries, services
 from .forms import (
@@ -230,7 +234,7 @@ def sen_change(request, pk):
     user = request.user
     pupil = access.pupil_for_sen_change(user, pk)
     today = timezone.localdate()
-    current = services.schools.current_characteristic(pupil, Characteristic.Kind.SEN, today)
+    current = current_characteristic(pupil, Characteristic.Kind.SEN, today)
     form = SenStatusForm(
         request.POST or None,
         initial={"start_date": today, "value": "K" if current is None else current.value},
@@ -424,7 +428,7 @@ def _default_kind(pupil, school):
         return Plan.Kind.CHILDS_PLAN
     if school.kind == school.Kind.ALTERNATIVE_PROVISION:
         return Plan.Kind.SUPPORT_PLAN
-    current = services.schools.current_characteristic(pupil, Characteristic.Kind.SEN)
+    current = current_characteristic(pupil, Characteristic.Kind.SEN)
     if current is not None and current.value == "E":
         return Plan.Kind.EHC_PLAN
     if current is not None and current.value == "K":
@@ -571,8 +575,6 @@ def plan_close(request, pk):
 def _objectives_for_plan(plan):
     """Objectives a target may link to: those of the subjects taught in the pupil's year group
     at the plan's school (every subject of the school's frameworks when not on roll)."""
-    from nextsteps.tracking.queries import current_year_group
-
     enrolment = current_year_group(plan.pupil, plan.school)
     stage = enrolment.year_group.stage if enrolment else None
     return objectives_by_subject(subjects_for_stage(plan.school, stage))
