@@ -40,43 +40,61 @@ SWEEPER = _Sweeper()
 
 @dataclass
 class Finding:
+    """Where a rule holds for a pupil. The words and facts (summary, lines, data) may be left
+    to `explain`, called only for findings that raise an alert (the sweep finds the same
+    conditions again and again; most already have theirs)."""
+
     school_id: int
     pupil_id: int
     rule: str
     condition: str
     episode: str
-    summary: str
+    summary: str = ""
     lines: list[str] = field(default_factory=list)
     data: dict = field(default_factory=dict)
+    explain: object = None  # () -> (summary, lines, data)
 
     @property
     def key(self) -> tuple:
         return (self.school_id, self.pupil_id, self.condition)
+
+    def explained(self) -> "Finding":
+        if self.explain is not None:
+            self.summary, self.lines, self.data = self.explain()
+            self.explain = None
+        return self
 
 
 def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def week_text(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def on_roll(school_ids, today: date) -> dict[int, set[int]]:
-    """school id -> ids of the pupils on roll there today. One query."""
+def on_roll(school_ids, today: date, pupil_ids=None) -> dict[int, set[int]]:
+    """school id -> ids of the pupils on roll there today (of `pupil_ids`, if given). One
+    query, or one per 5,000 pupils asked about."""
     from nextsteps.schools.models import Enrolment
 
+    current = Enrolment.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today),
+        school_id__in=list(school_ids),
+        start_date__lte=today,
+    )
+    if pupil_ids is None:
+        chunks = [current]
+    else:
+        ids = sorted(set(pupil_ids))
+        chunks = [current.filter(pupil_id__in=ids[i : i + 5000]) for i in range(0, len(ids), 5000)]
     out = defaultdict(set)
-    for school_id, pupil_id in (
-        Enrolment.objects.filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=today),
-            school_id__in=list(school_ids),
-            start_date__lte=today,
-        )
-        .values_list("school_id", "pupil_id")
-        .distinct()
-    ):
-        out[school_id].add(pupil_id)
+    for chunk in chunks:
+        for school_id, pupil_id in chunk.values_list("school_id", "pupil_id").distinct():
+            out[school_id].add(pupil_id)
     return out
 
 
@@ -157,25 +175,36 @@ class AreaRun:
         return self.first + timedelta(weeks=index)
 
 
-def ongoing_runs(area_ids, *, today: date, max_gap_weeks, pupil_ids=None) -> list[AreaRun]:
-    """Every run of deterioration still going on (rules.ongoing_run), whatever its length,
-    for the given areas; `max_gap_weeks` is a number or a mapping of area id to number."""
+def ongoing_runs(
+    area_ids, *, today: date, max_gap_weeks, min_weeks=1, pupil_ids=None
+) -> list[AreaRun]:
+    """Every run of deterioration still going on (rules.ongoing_run) at least `min_weeks`
+    long, for the given areas; `max_gap_weeks` and `min_weeks` are numbers or mappings of area
+    id to number."""
     current = monday(today)
     first = current - timedelta(weeks=LOOKBACK_WEEKS)
-    gaps = max_gap_weeks if isinstance(max_gap_weeks, dict) else None
-    widest = max(gaps.values(), default=0) if gaps is not None else max_gap_weeks
+
+    def per_area(value):
+        return value if isinstance(value, dict) else defaultdict(lambda: value)
+
+    gaps, shortest = per_area(max_gap_weeks), per_area(min_weeks)
+    widest = max(gaps.values(), default=0) if isinstance(max_gap_weeks, dict) else max_gap_weeks
     fresh_from = current - timedelta(weeks=widest + 1)
     found = []
     for pupil_id, area_id, red, amber, green in rating_masks(
         area_ids, first=first, last=current, pupil_ids=pupil_ids, fresh_from=fresh_from
     ):
-        gap = gaps[area_id] if gaps is not None else max_gap_weeks
+        red, amber, green = int(red), int(amber), int(green)
+        # A run's weeks are all Red or Amber and come after the last Green: too few of those
+        # and there is no run long enough, without reading the weeks one by one.
+        if ((red | amber) >> green.bit_length()).bit_count() < shortest[area_id]:
+            continue
         run = rules.ongoing_run(
-            rules.newest_first_from_masks(int(red), int(amber), int(green)),
-            max_gap_weeks=gap,
+            rules.newest_first_from_masks(red, amber, green),
+            max_gap_weeks=gaps[area_id],
             current=LOOKBACK_WEEKS,
         )
-        if run is not None:
+        if run is not None and run.length >= shortest[area_id]:
             found.append(AreaRun(pupil_id, area_id, run, first))
     return found
 
@@ -194,30 +223,29 @@ def deteriorating(schools: dict, today: date) -> list[Finding]:
     }
     if not areas:
         return []
-    gaps = {pk: schools[a.school_id][rules.RAG]["max_gap_weeks"] for pk, a in areas.items()}
-    roll = on_roll({a.school_id for a in areas.values()}, today)
-    out = []
-    for found in ongoing_runs(list(areas), today=today, max_gap_weeks=gaps):
-        area = areas[found.area_id]
-        weeks = schools[area.school_id][rules.RAG]["weeks"]
-        if not rules.fires(found.run, weeks) or found.pupil_id not in roll[area.school_id]:
-            continue
-        out.append(rag_finding(area, found, weeks))
-    return out
+    rag = {pk: schools[a.school_id][rules.RAG] for pk, a in areas.items()}
+    found = ongoing_runs(
+        list(areas),
+        today=today,
+        max_gap_weeks={pk: r["max_gap_weeks"] for pk, r in rag.items()},
+        min_weeks={pk: r["weeks"] + 1 for pk, r in rag.items()},
+    )
+    roll = on_roll({a.school_id for a in areas.values()}, today, [f.pupil_id for f in found])
+    return [
+        rag_finding(areas[f.area_id], f, rag[f.area_id]["weeks"])
+        for f in found
+        if f.pupil_id in roll[areas[f.area_id].school_id]
+    ]
 
 
 def rag_finding(area, found: AreaRun, weeks: int) -> Finding:
     run = found.run
-    summary, lines = rules.describe_run(run, area.name, weeks, lambda i: week_text(found.week(i)))
-    return Finding(
-        school_id=area.school_id,
-        pupil_id=found.pupil_id,
-        rule=rules.RAG,
-        condition=f"{rules.RAG}:area:{area.pk}",
-        episode=f"from:{found.week(run.start).isoformat()}",
-        summary=summary,
-        lines=lines,
-        data={
+
+    def explain():
+        summary, lines = rules.describe_run(
+            run, area.name, weeks, lambda i: week_text(found.week(i))
+        )
+        data = {
             "area_id": area.pk,
             "area": area.name,
             "weeks_allowed": weeks,
@@ -227,7 +255,16 @@ def rag_finding(area, found: AreaRun, weeks: int) -> Finding:
                 for i, r in (run.before, *run.weeks)
             ],
             "skipped": [found.week(i).isoformat() for i in run.skipped()],
-        },
+        }
+        return summary, lines, data
+
+    return Finding(
+        school_id=area.school_id,
+        pupil_id=found.pupil_id,
+        rule=rules.RAG,
+        condition=f"{rules.RAG}:area:{area.pk}",
+        episode=f"from:{found.week(run.start).isoformat()}",
+        explain=explain,
     )
 
 

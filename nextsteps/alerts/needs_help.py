@@ -30,12 +30,10 @@ def weekly_deterioration(ctx) -> dict:
     pupil_ids = list(ctx.pupils.values_list("pk", flat=True))
     out = defaultdict(list)
     found = detect.ongoing_runs(
-        list(areas), today=ctx.today, max_gap_weeks=gap, pupil_ids=pupil_ids
+        list(areas), today=ctx.today, max_gap_weeks=gap, min_weeks=HELP_WEEKS, pupil_ids=pupil_ids
     )
     for item in sorted(found, key=lambda f: (f.pupil_id, areas[f.area_id].order, f.area_id)):
         run = item.run
-        if run.length < HELP_WEEKS:
-            continue
         area = areas[item.area_id]
         out[item.pupil_id].append(
             Reason(

@@ -126,6 +126,7 @@ def raise_alert(
     None, writing nothing, when the condition already has an open alert or this episode
     already had one (the database's constraints decide, so two sweeps racing raise one)."""
     rule = settings[finding.rule]
+    finding = finding.explained()
     now = timezone.now()
     with transaction.atomic():
         try:

@@ -99,8 +99,11 @@ def close(request, pk):
             )
         except ConflictError as exc:
             conflict = exc.current
-            form.add_error(None, str(exc))
             alert = access.alert_for(user, pk)
+            if alert.is_open:  # changed, not closed: the form comes back with the new version
+                form = CloseForm(
+                    {"version": alert.version, "outcome": form.cleaned_data["outcome"]}
+                )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
