@@ -60,7 +60,7 @@ def test_closing_over_someone_elses_close_shows_theirs_and_keeps_mine(cast, logi
         )
     )
     assert "Sorted at the meeting" in page and "Someone else changed this alert" in page
-    assert "what you wrote: &quot;Mine&quot;" in page
+    assert 'what you wrote: "Mine"' in page
     alert.refresh_from_db()
     assert alert.outcome == "Sorted at the meeting"
 
