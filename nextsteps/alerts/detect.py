@@ -477,13 +477,12 @@ def evaluate(schools, settings: dict, today: date) -> Evaluation:
     findings, evaluated = [], set()
     findings += deteriorating(settings, today)
     evaluated |= {(s.pk, rules.RAG) for s in schools if settings[s.pk][rules.RAG]["enabled"]}
-    roll = on_roll([s.pk for s in schools], today)
     for school in schools:
         rule_settings = settings[school.pk]
-        pupil_ids = roll.get(school.pk, set())
         pupils = Pupil.objects.filter(pk__in=on_roll_ids(school, today))
         point = point_reached(school, today)
         if rule_settings[rules.OFF_TRACK]["enabled"] and point is not None:
+            pupil_ids = on_roll([school.pk], today)[school.pk]
             findings += off_track(school, pupil_ids, today, point)
             evaluated.add((school.pk, rules.OFF_TRACK))
         if rule_settings[rules.TESTS]["enabled"] and point is not None:
