@@ -242,6 +242,9 @@ NEXTSTEPS_IMPORT_MAX_BYTES = int(
     os.environ.get("NEXTSTEPS_IMPORT_MAX_BYTES", str(10 * 1024 * 1024))
 )
 NEXTSTEPS_IMPORT_MAX_ROWS = int(os.environ.get("NEXTSTEPS_IMPORT_MAX_ROWS", "20000"))
+# The site's own address (e.g. https://nextsteps.example.org), for links in emails sent by
+# commands and the worker, which have no request to build them from.
+NEXTSTEPS_BASE_URL = os.environ.get("NEXTSTEPS_BASE_URL", "").rstrip("/")
 
 LOGGING = {
     "version": 1,

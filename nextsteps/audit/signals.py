@@ -25,6 +25,9 @@ SKIPPED_MODELS = {
     "assessment.currentjudgement",
     "results.normentry",  # loaded in bulk with its table, which is audited
     "results.resultimport",  # the uploaded file and its report; the results it writes are logged
+    # A provider update is itself the frozen record of what was sent, to whom and when (its
+    # deliveries); logging it would copy every student's ratings and comments into the log.
+    "reviews.providerupdate",
 }
 
 

@@ -40,4 +40,11 @@ def child(request, pk):
     if not pupil.guardians.filter(user=request.user).exists():
         # staff use the full profile; the portal is for families
         return redirect("pupil_detail", pk=pupil.pk)
-    return render(request, "portal/child.html", {**_summary(pupil), "is_self": False})
+    from nextsteps.support.access import plans_visible_to
+
+    shared = plans_visible_to(request.user).filter(pupil=pupil, status="open")
+    return render(
+        request,
+        "portal/child.html",
+        {**_summary(pupil), "is_self": False, "shared_plans": shared.order_by("review_date")},
+    )

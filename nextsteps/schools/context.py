@@ -15,5 +15,9 @@ def navigation(request):
             "export": bool(school_ids_with(user, "export")),
             "audit": bool(school_ids_with(user, "view_audit")),
             "aggregates": bool(school_ids_with(user, "view_aggregates")),
+            # the inclusion manager's list (nextsteps/support/access.py: list_schools)
+            "support": bool(
+                school_ids_with(user, "view_sen_details") | school_ids_with(user, "manage_plans")
+            ),
         }
     }

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from nextsteps.accounts.models import User
 from nextsteps.audit.services import record_read
 from nextsteps.results.timeline import pupil_timelines
+from nextsteps.reviews.access import can_read_history
 from nextsteps.tracking.access import can_read as can_read_tracking
 
 from . import forms, policy, queries, services
@@ -321,6 +322,7 @@ def pupil_detail(request, pk):
             "timeline": timeline,
             "results_timeline": pupil_timelines(user, pupil, today=today),
             "can_track": can_read_tracking(user, pupil),
+            "can_review": can_read_history(user, pupil),
             "can_manage": can_manage,
             "can_place": bool(
                 policy.school_ids_with(user, "manage_placements") & _pupil_schools(pupil)
