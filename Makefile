@@ -7,10 +7,9 @@ TEST_ENV := SECRET_KEY=test-only-not-secret HTTPS=0 DEBUG=0
 # pytest runs in one worker process a core (pytest-xdist), at most four: each worker migrates a
 # test database of its own (test_NAME_gw0, test_NAME_gw1, ...), so more workers than cores
 # only add that cost. With one core, or PYTEST_WORKERS=0, it runs in a single process. Warning
-# filters go in PYTHONWARNINGS, not python -W, so that the workers have them too. loadgroup
-# hands out tests one by one, as load does; it would also keep tests marked
-# @pytest.mark.xdist_group("NAME") on one worker, but pytest-xdist 3.8.0 cannot with pytest 9.2
-# (it renames the node id through an attribute pytest no longer reads), so no test relies on it.
+# filters go in PYTHONWARNINGS, not python -W, so that the workers have them too. loadfile
+# hands each test module to one worker, so a module-scoped fixture (a demo built once and
+# read by many tests) is built once, not once a worker.
 PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); \
   if [ "$$n" -gt 4 ]; then n=4; elif [ "$$n" -lt 2 ]; then n=0; fi; echo $$n)
 
@@ -38,7 +37,7 @@ test: install
 	  echo "NOTE: no Chromium at /usr/bin/chromium: the browser tests will be skipped."; \
 	  echo "      Install it with: sudo apt-get install chromium"; fi
 	$(TEST_ENV) PYTHONWARNINGS=error::DeprecationWarning:nextsteps \
-	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS); \
+	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS); \
 	  rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 lint:

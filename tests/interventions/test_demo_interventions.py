@@ -1,5 +1,6 @@
-"""The demo's interventions (nextsteps/demo/interventions.py) at the default size, built once
-for the module and rolled back: a finished reading catch-up measured on the reading test, a
+"""The default-size demo, built once for the module and rolled back (the one build of that
+size in the suite): its characteristics come in realistic shares; and its interventions
+(nextsteps/demo/interventions.py): a finished reading catch-up measured on the reading test, a
 Year 5 maths group on objectives and the hub's engagement mentoring on the weekly reviews,
 each showing more progress than similar pupils, from results, judgements and ratings dated
 inside it."""
@@ -16,6 +17,8 @@ from nextsteps.interventions.impact import MORE
 from nextsteps.interventions.models import Evaluation, Intervention
 from nextsteps.results.models import Result
 from nextsteps.reviews.models import WeeklyRating
+from nextsteps.schools.models import School
+from tests.demo.test_demo import _current, _holding
 
 TODAY = date(2026, 7, 24)  # late July: last autumn's and this summer's tests have been sat
 
@@ -90,3 +93,41 @@ def test_what_the_maths_and_mentoring_pupils_earned_is_dated_inside_them(built):
         pupil_id__in=students, area=mentoring.review_area, comment__startswith="Mentoring"
     )
     assert better.exists() and all(r.week >= mentoring.start_date for r in better)
+
+
+def test_default_size_has_realistic_shares(built):
+    summary = built
+    assert summary.schools == [
+        "Oakfield Primary School",
+        "Glenburn Primary School",
+        "Riverside Learning Hub",
+    ]
+    for name in ("Oakfield Primary School", "Glenburn Primary School"):
+        school = School.objects.get(name=name)
+        pupils = _current(school, TODAY)
+        n = pupils.count()
+        assert 200 <= n <= 220
+
+        def share(kind, value="Y", pupils=pupils, n=n):
+            return len(_holding(pupils, kind, value, TODAY)) / n
+
+        assert share("disadvantaged") == pytest.approx(0.25, abs=0.03)
+        assert share("sen", "K") == pytest.approx(0.15, abs=0.03)
+        assert share("sen", "E") == pytest.approx(0.03, abs=0.015)
+        assert share("eal") == pytest.approx(0.20, abs=0.03)
+        assert 1 <= len(_holding(pupils, "looked_after", on=TODAY)) <= 5
+        assert 1 <= len(_holding(pupils, "service_child", on=TODAY)) <= 4
+        assert len(_holding(pupils, "child_in_need", on=TODAY)) >= 2
+        # free school meals and looked-after children sit inside the disadvantaged group
+        assert _holding(pupils, "fsm", on=TODAY) <= _holding(pupils, "disadvantaged", on=TODAY)
+        assert _holding(pupils, "looked_after", on=TODAY) <= _holding(
+            pupils, "disadvantaged", on=TODAY
+        )
+        girls = pupils.filter(sex="F").count()
+        assert 0.4 <= girls / n <= 0.6
+        if school.country == School.Country.ENGLAND:
+            assert _holding(pupils, "pupil_premium", on=TODAY) == _holding(
+                pupils, "disadvantaged", on=TODAY
+            )
+    hub = School.objects.get(kind=School.Kind.ALTERNATIVE_PROVISION)
+    assert _current(hub, TODAY).count() == 30
