@@ -9,6 +9,7 @@ from django.utils import timezone
 from nextsteps.api.routes import ROUTES
 from nextsteps.interventions.models import Intervention
 from tests.api.conftest import api, assert_no_pupil_names, openapi_schema  # noqa: F401
+from tests.api.test_access import check_case
 
 from .api_cases import CASES, intervention_ids
 from .conftest import judge
@@ -26,18 +27,7 @@ def _ids(cast) -> dict:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['method']} {c['path']}")
 def test_route_allows_its_roles_and_refuses_outsiders(api, cast, case):  # noqa: F811
-    path = case["path"].format(**_ids(cast))
-    body = case.get("body")
-    body = body(cast) if callable(body) else body
-    if case["method"] in {"POST", "PATCH"} and body is None:
-        body = {}
-    assert api.call(case["method"], None, path, body).status_code == 401
-    for who, status in case.get("refused", {}).items():
-        response = api.call(case["method"], getattr(cast, who), path, body)
-        assert response.status_code == status, (who, response.content)
-        assert_no_pupil_names(response)
-    response = api.call(case["method"], getattr(cast, case["allowed"]), path, body)
-    assert response.status_code == case["ok"], response.content
+    check_case(api, cast, case, _ids(cast))
 
 
 def test_every_interventions_route_has_a_case_and_an_access_entry():
