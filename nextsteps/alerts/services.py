@@ -149,7 +149,7 @@ def raise_alert(
             # the plan starts the day it is opened, whatever day the sweep judged
             review = timezone.localdate() + timedelta(days=rule["review_days"])
             _attach_plan(alert, finding, owner, review)
-            if owner is not None and f"user:{owner.pk}" not in {r.key for r in told}:
+            if alert.plan_id is not None and f"user:{owner.pk}" not in {r.key for r in told}:
                 told = [*told, Recipient(IN_APP, "Owns the action plan", user=owner)]
         Notice.objects.bulk_create(
             [
@@ -195,10 +195,12 @@ def _mark_cleared(open_alerts, holding: set, evaluated: set, now) -> None:
         elif holds and row["cleared_at"] is not None:
             back.append(row["pk"])
     # Plain UPDATEs: the sweep's bookkeeping, not a change anyone made to the alert.
-    if cleared:
-        Alert.objects.filter(pk__in=cleared, cleared_at__isnull=True).update(cleared_at=now)
-    if back:
-        Alert.objects.filter(pk__in=back).update(cleared_at=None)
+    for start in range(0, len(cleared), 5000):
+        Alert.objects.filter(pk__in=cleared[start : start + 5000], cleared_at__isnull=True).update(
+            cleared_at=now
+        )
+    for start in range(0, len(back), 5000):
+        Alert.objects.filter(pk__in=back[start : start + 5000]).update(cleared_at=None)
 
 
 def raise_findings(findings, *, schools, today: date, settings=None, run=None) -> list[Alert]:

@@ -1,4 +1,4 @@
-"""Alerts pages (/alerts/): the alerts a person may see (those they were told about first),
+"""Alerts pages (/alerts/): the alerts a person may see (those they were told about marked),
 one alert with its evidence, who was told and its action plan, closing it with an outcome,
 and the rules written down with the school's values, its settings and its last runs. Every
 view starts with an access helper from access.py."""

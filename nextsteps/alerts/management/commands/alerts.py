@@ -7,6 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
+from django.utils import timezone
 
 from nextsteps.audit.context import acting_as
 
@@ -62,7 +63,8 @@ class Command(BaseCommand):
     def describe(record) -> str:
         found = ", ".join(f"{rule} {n}" for rule, n in sorted(record.found.items()))
         line = (
-            f"{record.finished_at:%Y-%m-%d %H:%M:%S} {record.get_status_display().lower()}: "
+            f"{timezone.localtime(record.finished_at):%Y-%m-%d %H:%M:%S} "
+            f"{record.get_status_display().lower()}: "
             f"raised {record.raised}, e-mails sent {record.emails_sent}, failed "
             f"{record.emails_failed} (conditions holding: {found or 'none'})"
         )
@@ -73,7 +75,7 @@ class Command(BaseCommand):
 
         status = queries.run_status(None)
         for record in status.runs:
-            when = record.finished_at or record.started_at
+            when = timezone.localtime(record.finished_at or record.started_at)
             self.stdout.write(
                 f"{when:%Y-%m-%d %H:%M:%S} {record.trigger:<8} {record.get_status_display():<9} "
                 f"raised {record.raised}, sent {record.emails_sent}, failed {record.emails_failed}"
