@@ -34,9 +34,11 @@ BATCH = 200
 
 
 def site_url() -> str:
-    """Where NextSteps is, for links in e-mail: settings.SITE_URL, else the first trusted
-    origin; empty when neither is set (the e-mail then names the page without a link)."""
-    url = getattr(settings, "SITE_URL", "") or next(iter(settings.CSRF_TRUSTED_ORIGINS), "")
+    """Where NextSteps is, for links in e-mail: settings.NEXTSTEPS_BASE_URL (as the weekly
+    updates use), else the first trusted origin; empty when neither is set (the e-mail then
+    names the page without a link)."""
+    base = getattr(settings, "NEXTSTEPS_BASE_URL", "")
+    url = base or next(iter(settings.CSRF_TRUSTED_ORIGINS), "")
     return url.rstrip("/")
 
 

@@ -16,7 +16,7 @@ returning {pupil id: [Reason, ...]}, added with `register`; the list and its API
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
@@ -182,7 +182,8 @@ def test_disagrees(ctx: Context) -> dict:
 @register
 def quiet(ctx: Context) -> dict:
     weeks = ctx.settings["quiet_weeks"]
-    since = timezone.now() - timedelta(weeks=weeks)
+    # from the context's day, so that a sweep for another day counts back from that day
+    since = timezone.make_aware(datetime.combine(ctx.today - timedelta(weeks=weeks), time.min))
     ref = OuterRef("pk")
     recent = (
         Exists(Judgement.objects.filter(pupil_id=ref, recorded_at__gte=since))

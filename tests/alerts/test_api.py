@@ -9,6 +9,7 @@ import pytest
 from nextsteps.alerts.models import Alert
 from nextsteps.audit.models import AuditEvent
 from tests.api.conftest import api, assert_no_pupil_names, openapi_schema  # noqa: F401
+from tests.api.test_access import check_case, covered_routes, table_routes
 
 from .api_cases import CASES, alerts_ids
 
@@ -17,29 +18,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.path}")
 def test_route_allows_its_roles_and_refuses_outsiders(api, cast, case):  # noqa: F811
-    path = case.path.format(**alerts_ids(cast))
-    body = case.body
-    if case.method in {"POST", "PUT", "PATCH"} and body is None:
-        body = {}
-    anonymous = api.call(case.method, None, path, body)
-    assert anonymous.status_code == 401
-    for who, status in case.refused.items():
-        response = api.call(case.method, getattr(cast, who), path, body)
-        assert response.status_code == status, (who, response.content)
-        assert_no_pupil_names(response)
-    response = api.call(case.method, getattr(cast, case.allowed), path, body)
-    assert response.status_code == case.ok, response.content
+    check_case(api, cast, case, alerts_ids(cast))
 
 
 def test_every_alerts_route_has_a_case():
     import nextsteps.api.routes  # noqa: F401 (it merges the tables: import it first)
     from nextsteps.api.tables.alerts import ROUTES
 
-    def shape(path):
-        return "/".join("{}" if part.startswith("{") else part for part in path.split("/"))
-
-    covered = {(c.method, shape("/api/v1" + c.path.split("?")[0])) for c in CASES}
-    assert {(method, shape(path)) for method, path in ROUTES} == covered
+    assert table_routes(ROUTES) == covered_routes(CASES)
 
 
 def items(response):

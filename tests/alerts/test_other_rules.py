@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from nextsteps.alerts import services
 from nextsteps.alerts.models import Alert
-from nextsteps.analysis import help as needs_help
 from nextsteps.assessment.services import record_judgement
 from nextsteps.tracking import targets
 from tests.curriculum_cast import build_maths
@@ -141,28 +140,14 @@ def test_a_school_can_alert_on_any_disagreement(cast, spring_tests):
 # No judgement or evidence ----------------------------------------------------------------------
 
 
-class Clock:
-    """The "who needs help" quiet signal reads the time itself: this one stands still."""
-
-    def __init__(self, day):
-        self.moment = timezone.make_aware(datetime.combine(day, time(12)))
-
-    def now(self):
-        return self.moment
-
-    def localtime(self, value):
-        return timezone.localtime(value)
-
-
-def test_quiet_pupils_after_weeks_on_roll(cast, monkeypatch):
+def test_quiet_pupils_after_weeks_on_roll(cast):
+    # who needs help's quiet signal counts back from the sweep's day, not the clock
     only(cast.school, "quiet")
     maths = build_maths(cast.school)
     start = cast.year.start_date
     # three weeks into the year nobody is counted: not long enough on roll
-    monkeypatch.setattr(needs_help, "timezone", Clock(start + timedelta(weeks=3)))
     assert sweep(cast.school, today=start + timedelta(weeks=3), send=False).raised == 0
     day = start + timedelta(weeks=10)
-    monkeypatch.setattr(needs_help, "timezone", Clock(day))
     record_judgement(
         cast.amara,
         maths.objectives[0],
@@ -188,7 +173,6 @@ def test_quiet_pupils_after_weeks_on_roll(cast, monkeypatch):
         at=timezone.make_aware(datetime.combine(day + timedelta(days=1), time(9))),
     )
     later = day + timedelta(weeks=8)
-    monkeypatch.setattr(needs_help, "timezone", Clock(later))
     assert sweep(cast.school, today=later, send=False).raised == 1  # Amara now
     services.close_alert(zebedee, outcome="Assessed in class", expected_version=1, by=cast.head)
     assert sweep(cast.school, today=later, send=False).raised == 1
