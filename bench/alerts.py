@@ -29,15 +29,13 @@ Figures (milliseconds, median of up to 9 timed runs each, as one sweep reads eve
 import io
 import os
 import random
-import subprocess
 import sys
 from datetime import date, timedelta
-from urllib.parse import urlsplit
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from nextsteps.demo.benchmarks import DATA_DIR, compare_ms, figure
+from nextsteps.demo.benchmarks import DATA_DIR, compare_ms, figure, prepare_own_trust
 
 if os.environ.get("NEXTSTEPS_BENCH_ALERTS_SQLITE") == "1":
     DEFAULT_DATABASE_URL = f"sqlite:///{(DATA_DIR / 'alerts.sqlite3').resolve()}"
@@ -67,28 +65,8 @@ def say(message: str) -> None:
     print(f"bench alerts: {message}", file=sys.stderr, flush=True)
 
 
-def prepare_database(url: str, rebuild: bool = False) -> None:
-    """Create the database (dropped first with `rebuild`), migrated, with the demo's trust."""
-    from nextsteps.demo import benchmarks
-
-    parts = urlsplit(url)
-    if parts.scheme.startswith("sqlite"):
-        os.makedirs(os.path.dirname(parts.path), exist_ok=True)
-        if rebuild:
-            for suffix in ("", "-wal", "-shm"):
-                if os.path.exists(f"{parts.path}{suffix}"):
-                    os.remove(f"{parts.path}{suffix}")
-    else:
-        benchmarks.load("markbook").prepare_database(url, rebuild)
-    env = {**os.environ, "DATABASE_URL": url}
-    cli = [sys.executable, "-m", "nextsteps.cli"]
-    subprocess.run([*cli, "migrate", "--verbosity", "0"], env=env, check=True)
-    make = (
-        "from nextsteps.demo.generator import TRUST_NAME as n; "
-        "from nextsteps.schools.models import Trust; from nextsteps.schools import services; "
-        "Trust.objects.filter(name=n).exists() or services.create_trust(n)"
-    )
-    subprocess.run([*cli, "shell", "-c", make], env=env, check=True)
+# Create, migrate and give the demo's trust to this benchmark's own database.
+prepare_database = prepare_own_trust
 
 
 # The data ------------------------------------------------------------------------------------

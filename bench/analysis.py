@@ -27,15 +27,13 @@ Figures (milliseconds, median of --repeat runs, each beside its floor in the sam
 
 import os
 import random
-import subprocess
 import sys
 from datetime import date, datetime, time, timedelta
-from urllib.parse import urlsplit
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from nextsteps.demo.benchmarks import DATA_DIR, compare_ms, figure
+from nextsteps.demo.benchmarks import DATA_DIR, compare_ms, figure, prepare_own_trust
 
 if os.environ.get("NEXTSTEPS_BENCH_ANALYSIS_SQLITE") == "1":
     DEFAULT_DATABASE_URL = f"sqlite:///{(DATA_DIR / 'analysis.sqlite3').resolve()}"
@@ -50,30 +48,8 @@ def say(message: str) -> None:
     print(f"bench analysis: {message}", file=sys.stderr, flush=True)
 
 
-def prepare_database(url: str, rebuild: bool = False) -> None:
-    """Create the database (dropped first with `rebuild`)."""
-    from nextsteps.demo import benchmarks
-
-    parts = urlsplit(url)
-    if parts.scheme.startswith("sqlite"):
-        os.makedirs(os.path.dirname(parts.path), exist_ok=True)
-        if rebuild:
-            for suffix in ("", "-wal", "-shm"):
-                if os.path.exists(f"{parts.path}{suffix}"):
-                    os.remove(f"{parts.path}{suffix}")
-    else:
-        benchmarks.load("markbook").prepare_database(url, rebuild)
-    # The harness builds the demo set into any database without the demo's trust: make the
-    # trust here (migrating first), so that only this benchmark's own data is built.
-    env = {**os.environ, "DATABASE_URL": url}
-    cli = [sys.executable, "-m", "nextsteps.cli"]
-    subprocess.run([*cli, "migrate", "--verbosity", "0"], env=env, check=True)
-    make = (
-        "from nextsteps.demo.generator import TRUST_NAME as n; "
-        "from nextsteps.schools.models import Trust; from nextsteps.schools import services; "
-        "Trust.objects.filter(name=n).exists() or services.create_trust(n)"
-    )
-    subprocess.run([*cli, "shell", "-c", make], env=env, check=True)
+# Create, migrate and give the demo's trust to this benchmark's own database.
+prepare_database = prepare_own_trust
 
 
 # The data ------------------------------------------------------------------------------------

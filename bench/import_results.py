@@ -43,7 +43,6 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -51,7 +50,7 @@ from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from nextsteps.demo.benchmarks import DATA_DIR, figure
+from nextsteps.demo.benchmarks import DATA_DIR, create_database, figure
 from nextsteps.demo.names import BOYS, GIRLS, SURNAMES
 from nextsteps.lib.dates import academic_year_start, age_in_months
 from nextsteps.lib.upn import make_upn
@@ -82,22 +81,8 @@ def say(message: str) -> None:
     print(f"bench import-results: {message}", file=sys.stderr, flush=True)
 
 
-def prepare_database(url: str, rebuild: bool = False) -> None:
-    """Create the database named in `url` if it is missing (dropping it first with
-    `rebuild`), as the markbook benchmark does for PostgreSQL; a SQLite file is removed on
-    `rebuild` and otherwise created by Django."""
-    from nextsteps.demo import benchmarks
-
-    parts = urlsplit(url)
-    if parts.scheme.startswith("sqlite"):
-        os.makedirs(os.path.dirname(parts.path), exist_ok=True)
-        if rebuild:
-            for suffix in ("", "-wal", "-shm"):
-                path = f"{parts.path}{suffix}"
-                if os.path.exists(path):
-                    os.remove(path)
-        return
-    benchmarks.load("markbook").prepare_database(url, rebuild)
+# Create this benchmark's own database (the import itself migrates and fills it).
+prepare_database = create_database
 
 
 # The data ------------------------------------------------------------------------------------

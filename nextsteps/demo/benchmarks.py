@@ -67,6 +67,44 @@ def prepare_database(names, url: str, rebuild: bool) -> None:
             prepare(url, rebuild)
 
 
+def create_database(url: str, rebuild: bool = False) -> None:
+    """Create a benchmark's own database if it is missing: a PostgreSQL database as the
+    markbook benchmark makes it (dropped first with `rebuild`), or a SQLite file's folder (the
+    file, deleted on `rebuild`, is created by Django)."""
+    import os
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme.startswith("sqlite"):
+        os.makedirs(os.path.dirname(parts.path), exist_ok=True)
+        if rebuild:
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(f"{parts.path}{suffix}"):
+                    os.remove(f"{parts.path}{suffix}")
+    else:
+        load("markbook").prepare_database(url, rebuild)
+
+
+def prepare_own_trust(url: str, rebuild: bool = False) -> None:
+    """For a benchmark that builds its own data straight into its own database: create it,
+    migrate it and make the demo's trust in it, so that the harness, which builds the demo set
+    into any database without that trust, leaves it to the benchmark's own data."""
+    import os
+    import subprocess
+    import sys
+
+    create_database(url, rebuild)
+    env = {**os.environ, "DATABASE_URL": url}
+    cli = [sys.executable, "-m", "nextsteps.cli"]
+    subprocess.run([*cli, "migrate", "--verbosity", "0"], env=env, check=True)
+    make = (
+        "from nextsteps.demo.generator import TRUST_NAME as n; "
+        "from nextsteps.schools.models import Trust; from nextsteps.schools import services; "
+        "Trust.objects.filter(name=n).exists() or services.create_trust(n)"
+    )
+    subprocess.run([*cli, "shell", "-c", make], env=env, check=True)
+
+
 def run_one(name: str, options: dict) -> dict:
     """Run one benchmark, passing the command's options to those whose run() takes them."""
     module = load(name)
