@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from nextsteps.lib.rules_text import rule_sections
 from nextsteps.schools.services import ConflictError
-from nextsteps.tracking.views import _rule_sections
 
 from . import access, queries, rules, services
 from .forms import CloseForm, RulesForm
@@ -153,7 +153,7 @@ def rules_page(request):
             "form": form,
             "conflict": conflict,
             "manage": manage,
-            "sections": _rule_sections(rules.__doc__),
+            "sections": rule_sections(rules.__doc__),
             "status": queries.run_status(school) if manage else None,
             "unconfirmed": queries.unconfirmed(school) if manage else [],
         },

@@ -18,6 +18,7 @@ from django.utils import timezone
 from nextsteps.accounts.models import User
 from nextsteps.assessment.rules import standings
 from nextsteps.curriculum.models import Subject
+from nextsteps.lib.rules_text import rule_sections
 from nextsteps.schools import policy
 from nextsteps.schools.models import ClassStaff, Pupil, Role, School, SchoolClass, YearGroup
 from nextsteps.schools.queries import pupils_in_class
@@ -86,51 +87,6 @@ def index(request):
     )
 
 
-def _rule_sections(text: str):
-    """The rule's docstring as headed sections of paragraphs, numbered items and examples."""
-    sections, current = [], {"heading": "", "blocks": []}
-    lines = text.strip("\n").splitlines()
-    paragraphs, buffer = [], []
-    for i, line in enumerate(lines):
-        if set(line.strip()) == {"-"} and i:
-            continue
-        if i + 1 < len(lines) and lines[i + 1].strip() and set(lines[i + 1].strip()) == {"-"}:
-            if buffer:
-                paragraphs.append(buffer)
-                buffer = []
-            paragraphs.append(["#" + line.strip()])
-            continue
-        if not line.strip():
-            if buffer:
-                paragraphs.append(buffer)
-                buffer = []
-            continue
-        buffer.append(line)
-    if buffer:
-        paragraphs.append(buffer)
-    for para in paragraphs:
-        if para[0].startswith("#"):
-            sections.append(current)
-            current = {"heading": para[0][1:], "blocks": []}
-        elif para[0].startswith("    "):
-            current["blocks"].append(("example", "\n".join(line[4:] for line in para)))
-        elif re.match(r"\d+\. ", para[0]):
-            items, item = [], []
-            for line in para:
-                if re.match(r"\d+\. ", line):
-                    if item:
-                        items.append(" ".join(item))
-                    item = [line.split(". ", 1)[1].strip()]
-                else:
-                    item.append(line.strip())
-            items.append(" ".join(item))
-            current["blocks"].append(("list", items))
-        else:
-            current["blocks"].append(("text", " ".join(line.strip() for line in para)))
-    sections.append(current)
-    return [s for s in sections if s["blocks"]]
-
-
 @login_required
 def rule_page(request):
     """The on-track and target rules written down, with the values this school uses."""
@@ -147,7 +103,7 @@ def rule_page(request):
         {
             "schools": schools,
             "school": school,
-            "sections": _rule_sections(rule.__doc__),
+            "sections": rule_sections(rule.__doc__),
             "on_track": on_track.on_track_rule(school),
             "target_rule": targets.target_rule(school),
             "problems": on_track.rule_problems(school),
